@@ -1,0 +1,119 @@
+"""German text cleanup shared by all formats.
+
+PDF pages additionally lose running headers/footers (:func:`strip_running_lines`) before
+:func:`clean_text` joins hyphenated words and hard-wrapped lines into paragraphs.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+
+SOFT_HYPHEN = "\u00ad"
+# Words that follow a real, suspended hyphen: "Maschinenbau- und Zuliefererindustrie".
+_CONJUNCTIONS = {"und", "oder", "bzw", "sowie", "als", "wie", "noch", "bis"}
+_PAGE_NUMBER_LINE = re.compile(
+    r"^\s*(?:(?:seite|page|s\.)\s*\d+(?:\s*(?:von|/|of)\s*\d+)?|[-–—]?\s*\d{1,3}\s*[-–—]?|\d+\s*/\s*\d+)\s*$",
+    re.IGNORECASE,
+)
+_TOC_LEADER = re.compile(r"(?:\s*\.){4,}\s*\d+\s*$|…{2,}\s*\d+\s*$")
+_BULLET = re.compile(r"^\s*(?:[-–•▪●◦*]|\d{1,2}[.)]|[a-z][.)])\s+")
+_SENTENCE_END = re.compile(r"[.!?:;“”\"«»)]$")
+
+
+def normalize_unicode(text: str) -> str:
+    """NFKC (ligatures ﬁ ﬂ become fi fl), no soft hyphens, unified spaces and line ends."""
+    text = unicodedata.normalize("NFKC", text.replace(SOFT_HYPHEN, ""))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub(r"[\u200b\u200c\u200d\ufeff]", "", text)
+    text = re.sub(r"[ \t\u00a0\u2000-\u200a\u202f]+", " ", text)
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+
+
+def _line_key(line: str) -> str:
+    """A page-independent form of a line: digits hidden, spaces folded."""
+    return re.sub(r"\d+", "#", re.sub(r"\s+", " ", line.strip().casefold()))
+
+
+def strip_running_lines(pages: Sequence[str]) -> list[str]:
+    """Remove headers and footers that repeat on most pages, and bare page numbers."""
+    page_lines = [page.split("\n") for page in pages]
+    counts: Counter[str] = Counter()
+    for lines in page_lines:
+        counts.update({_line_key(line) for line in lines if line.strip()})
+    threshold = max(2, (len(pages) + 1) // 2)
+    repeated = {key for key, count in counts.items() if count >= threshold} if len(pages) > 1 else set()
+    cleaned = []
+    for lines in page_lines:
+        kept = [
+            line
+            for line in lines
+            if _line_key(line) not in repeated and not _PAGE_NUMBER_LINE.match(line)
+        ]
+        cleaned.append("\n".join(kept))
+    return cleaned
+
+
+def _join_hyphenated(current: str, following: str) -> str | None:
+    """Join a line ending in '-' with the next line, or None if the hyphen is real."""
+    match = re.search(r"(\w+)-$", current)
+    first = following.lstrip().split(" ", 1)[0]
+    if not match or not first:
+        return None
+    bare = first.rstrip(".,;:!?)")
+    if bare.casefold() in _CONJUNCTIONS or not first[0].isalpha():
+        return None  # "Maschinenbau-" + "und ..." keeps its hyphen and the space
+    if first[0].islower():
+        return current[:-1] + following.lstrip()  # "Wert-" + "schöpfung"
+    return current + following.lstrip()  # "VDI/VDE-" + "IT", "Industrie-" + "Strategie"
+
+
+def _typical_width(lines: Sequence[str]) -> int:
+    """Width of a full line in this block: a high percentile of the line lengths."""
+    lengths = sorted(len(line) for line in lines)
+    return lengths[int(0.9 * (len(lengths) - 1))] if lengths else 0
+
+
+def _breaks_before(lines: Sequence[str], index: int, width: int) -> bool:
+    """True where ``lines[index]`` starts a new paragraph, heading or list item."""
+    line, previous = lines[index], lines[index - 1]
+    if _BULLET.match(line):
+        return True
+    ends_sentence = bool(_SENTENCE_END.search(previous))
+    if ends_sentence:
+        return len(previous) < 0.75 * width  # the short last line of a paragraph
+    before = lines[index - 2] if index >= 2 else ""
+    starts_block = index == 1 or bool(_SENTENCE_END.search(before)) or len(before) < 0.6 * width
+    # A short line with no final punctuation that starts a block is a heading.
+    return starts_block and len(previous) < 0.6 * width and not previous.endswith((",", "-"))
+
+
+def join_lines(text: str) -> str:
+    """Join hard-wrapped lines into paragraphs; keep headings, list items and paragraph breaks."""
+    paragraphs: list[str] = []
+    width = _typical_width([line.strip() for line in text.split("\n") if line.strip()])
+    for block in re.split(r"\n\s*\n", text):
+        lines = [line.strip() for line in block.split("\n") if line.strip()]
+        lines = [line for line in lines if not _TOC_LEADER.search(line)]
+        merged: list[str] = []
+        for index, line in enumerate(lines):
+            if merged:
+                joined = _join_hyphenated(merged[-1], line)
+                if joined is not None:
+                    merged[-1] = joined
+                    continue
+                if not _breaks_before(lines, index, width):
+                    merged[-1] = f"{merged[-1]} {line}"
+                    continue
+            merged.append(line)
+        paragraphs.extend(merged)
+    return "\n\n".join(paragraphs)
+
+
+def clean_text(text: str) -> str:
+    """Full cleanup of one page or document text."""
+    text = normalize_unicode(text)
+    text = join_lines(text)
+    return re.sub(r"[ ]{2,}", " ", text).strip()

@@ -1,0 +1,78 @@
+"""Errors of the assistant. Each carries a German message that tells the user what to do.
+
+The CLI turns them into a message and an exit code, the UI into a notice.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class AssistantError(Exception):
+    """Base class; ``str(error)`` is a complete German message for staff or citizens."""
+
+    exit_code = 1
+
+
+class DocumentError(AssistantError):
+    """A single input file cannot be used; ingest skips it and reports why."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path.name}: {reason}")
+
+
+class IndexMissingError(AssistantError):
+    exit_code = 3
+
+    def __init__(self, index_dir: Path) -> None:
+        super().__init__(
+            f"Im Ordner „{index_dir}“ gibt es noch keinen Index. "
+            "Führen Sie zuerst `assistant ingest corpus/` aus."
+        )
+
+
+class IndexModelMismatchError(AssistantError):
+    exit_code = 3
+
+    def __init__(self, index_dir: Path, built_with: str, configured: str) -> None:
+        super().__init__(
+            f"Der Index in „{index_dir}“ wurde mit dem Embedding-Modell „{built_with}“ erstellt, "
+            f"eingestellt ist aber „{configured}“. Bauen Sie den Index neu auf: "
+            f"`assistant ingest --rebuild` (oder stellen Sie ASSISTANT_EMBEDDING_MODEL={built_with} ein)."
+        )
+
+
+class IndexFormatError(AssistantError):
+    exit_code = 3
+
+    def __init__(self, index_dir: Path, detail: str) -> None:
+        super().__init__(
+            f"Der Index in „{index_dir}“ ist nicht lesbar ({detail}). "
+            "Bauen Sie ihn neu auf: `assistant ingest --rebuild`."
+        )
+
+
+class IngestLockedError(AssistantError):
+    exit_code = 4
+
+    def __init__(self, index_dir: Path, holder: str) -> None:
+        super().__init__(
+            f"In „{index_dir}“ läuft bereits ein anderer Ingest ({holder}). "
+            "Warten Sie, bis er fertig ist, und starten Sie dann erneut."
+        )
+
+
+class EmbeddingModelError(AssistantError):
+    exit_code = 5
+
+
+class ConfigurationError(AssistantError):
+    exit_code = 2
+
+
+class InputError(AssistantError):
+    """A question or input file from the user is unusable."""
+
+    exit_code = 2
