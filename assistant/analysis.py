@@ -1,0 +1,175 @@
+"""German lexical analysis for BM25: folding, stemming, compound splitting, typo repair.
+
+"Foerderung" and "Förderung" fold to one form; "Industrie-Strategie", "Industriestrategie" and
+"Strategie der Industrie" share the stems *industri* and *strategi*, because compounds are
+split against the corpus's own vocabulary (saved with the index, so queries split alike).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_GERMAN
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ſ": "s"})
+_TOKEN = re.compile(r"\d{1,3}(?:\.\d{3})+(?!\d)|\d+(?:[.,]\d+)*|[^\W\d_]+(?:[-/][^\W\d_]+)*")
+_MIN_PART = 4  # shortest compound part that counts ("bau" in "Maschinenbau" does not)
+_LINKING = ("s", "es", "n", "en")
+STOPWORDS = frozenset(w.translate(_FOLD) for w in (*STOPWORDS_GERMAN, *STOPWORDS_EN_PLUS)) | {
+    "gibt", "eigentlich", "genau", "mal", "denn", "bitte", "wurde", "wurden", "worden",
+    "wer", "wie", "was", "wann", "wo", "wohin", "woher", "warum", "wieso", "weshalb", "welche",
+    "welcher", "welches", "welchen", "welchem", "viele", "viel", "ne", "so", "is", "hab",
+}
+
+
+def fold(text: str) -> str:
+    """Casefold and spell umlauts and ß out, so 'Förderung' and 'Foerderung' meet."""
+    return text.casefold().translate(_FOLD)
+
+
+def words(text: str, joined: bool = True) -> list[str]:
+    """Folded word and number tokens; hyphenated words keep their parts (and joined form)."""
+    tokens: list[str] = []
+    for match in _TOKEN.finditer(fold(text)):
+        token = match.group()
+        if token[0].isdigit():
+            if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", token):
+                tokens.append(token.replace(".", ""))  # 3.107 → 3107
+            else:
+                tokens.extend(part.lstrip("0") or "0" for part in re.split(r"[.,]", token))
+            continue
+        parts = re.split(r"[-/]", token)
+        if len(parts) > 1 and joined:
+            tokens.append("".join(parts))
+        tokens.extend(parts)
+    return tokens
+
+
+@functools.cache
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("german")
+
+
+def stem(word: str) -> str:
+    return str(_stemmer().stemWord(word))
+
+
+@dataclass
+class Vocabulary:
+    """Folded surface words of the corpus with their frequency; drives splitting and typos."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str]) -> Vocabulary:
+        counter: Counter[str] = Counter()
+        for text in texts:
+            counter.update(words(text))
+        return cls(dict(counter))
+
+    @functools.cached_property
+    def stems(self) -> frozenset[str]:
+        return frozenset(stem(w) for w in self.counts if len(w) >= _MIN_PART and not w.isdigit())
+
+    @functools.cached_property
+    def _typo_candidates(self) -> list[str]:
+        return [w for w, n in self.counts.items() if len(w) >= 4 and not w.isdigit()]
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.counts
+
+    @functools.cached_property
+    def _joined(self) -> str:
+        return "\n".join(self.counts)
+
+    def knows(self, word: str) -> bool:
+        """True if the corpus uses the word, a form of it, or a compound containing it."""
+        return word in self.counts or stem(word) in self.stems or (
+            len(word) >= 5 and word in self._joined
+        )
+
+    def split_compound(self, word: str) -> list[str]:
+        """Stems of the two parts of a compound whose parts occur in the corpus, else []."""
+        return _split(word, self.stems) if len(word) >= 2 * _MIN_PART else []
+
+    def correct(self, word: str) -> str | None:
+        """The corpus word a mistyped query word most likely means, or None."""
+        if word in self.counts or len(word) < 5 or word.isdigit():
+            return None
+        limit = 1 if len(word) < 8 else 2
+        match = process.extractOne(
+            word, self._typo_candidates, scorer=Levenshtein.distance, score_cutoff=limit
+        )
+        return match[0] if match else None
+
+
+def _split(word: str, stems: frozenset[str]) -> list[str]:
+    best: list[str] = []
+    for cut in range(_MIN_PART, len(word) - _MIN_PART + 1):
+        head, tail = word[:cut], word[cut:]
+        tail_stem = stem(tail)
+        if tail_stem not in stems:
+            continue
+        heads = [head] + [head[: -len(s)] for s in _LINKING if head.endswith(s) and len(head) - len(s) >= _MIN_PART]
+        for candidate in heads:
+            if stem(candidate) in stems or candidate in stems:
+                parts = [stem(candidate), tail_stem]
+                if not best or len(tail) > len(best[-1]):
+                    best = parts
+                break
+    return best
+
+
+class Analyzer:
+    """Turns text into BM25 terms; the same instance must serve indexing and queries."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+        self._cache: dict[str, list[str]] = {}
+
+    def _terms_of(self, word: str) -> list[str]:
+        cached = self._cache.get(word)
+        if cached is None:
+            cached = [stem(word), *self.vocabulary.split_compound(word)]
+            self._cache[word] = cached
+        return cached
+
+    def terms(self, text: str) -> list[str]:
+        """Index-side terms: stems of all non-stopwords plus the parts of compounds."""
+        out: list[str] = []
+        for word in words(text):
+            if word not in STOPWORDS:
+                out.extend(self._terms_of(word))
+        return out
+
+    def query_terms(self, text: str) -> QueryTerms:
+        """Query-side terms, with mistyped words repaired against the corpus vocabulary."""
+        result = QueryTerms()
+        hyphen_joined = set(words(text)) - set(words(text, joined=False))
+        for word in words(text):
+            if word in STOPWORDS:
+                continue
+            known = word if self.vocabulary.knows(word) else self.vocabulary.correct(word)
+            if known is None:
+                parts = self.vocabulary.split_compound(word)
+                if not parts and word not in hyphen_joined:
+                    result.unknown.append(word)
+                result.terms.extend([stem(word), *parts])
+                continue
+            result.terms.extend(self._terms_of(known))
+            result.content.append(known)
+        return result
+
+
+@dataclass
+class QueryTerms:
+    terms: list[str] = field(default_factory=list)
+    content: list[str] = field(default_factory=list)  # query words found in the corpus
+    unknown: list[str] = field(default_factory=list)  # query words the corpus never uses

@@ -1,0 +1,136 @@
+"""Sentence-aware chunking of German documents.
+
+Sentences come from pysbd (German rules: "z. B.", "u. a.", "7. März"); chunks are packed from
+whole sentences up to ``chunk_size`` characters, repeat up to ``chunk_overlap`` characters of
+the previous chunk, never cross a page, and keep a heading together with the text below it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+
+from assistant.documents import Chunk, Document
+
+_HEADING_MAX_CHARS = 90
+_BULLET = re.compile(r"^\s*(?:[-–•▪●◦*]|\d{1,2}[.)])\s+")
+
+
+@functools.cache
+def _segmenter():  # type: ignore[no-untyped-def]
+    import pysbd
+
+    return pysbd.Segmenter(language="de", clean=False)
+
+
+def _continues_previous(fragment: str) -> bool:
+    """pysbd splits 'Dr.-Ing.' and some abbreviations; such fragments cannot start a sentence."""
+    return bool(re.match(r"[-–,;:)a-zäöüß]", fragment)) and not _BULLET.match(fragment)
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """German sentences of one paragraph, whitespace-normalised."""
+    sentences: list[str] = []
+    for piece in _segmenter().segment(paragraph):
+        piece = " ".join(piece.split())
+        if not piece:
+            continue
+        if sentences and _continues_previous(piece):
+            sentences[-1] = f"{sentences[-1]}{'' if piece[0] == '-' else ' '}{piece}"
+        else:
+            sentences.append(piece)
+    return sentences
+
+
+def is_heading(paragraph: str) -> bool:
+    text = paragraph.strip()
+    return (
+        0 < len(text) <= _HEADING_MAX_CHARS
+        and "\n" not in text
+        and not re.search(r"[.!?:;,]$", text)
+        and not _BULLET.match(text)
+        and len(text.split()) <= 12
+    )
+
+
+def _hard_split(sentence: str, size: int) -> Iterator[str]:
+    """Split an overlong 'sentence' (a table row, a list without punctuation) at word bounds."""
+    words, current = sentence.split(), ""
+    for word in words:
+        if current and len(current) + len(word) + 1 > size:
+            yield current
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    if current:
+        yield current
+
+
+def _units(page_text: str, size: int) -> Iterator[tuple[str, str | None, bool]]:
+    """(sentence, current heading, starts a paragraph) for every sentence of a page."""
+    heading: str | None = None
+    for paragraph in (p.strip() for p in page_text.split("\n\n")):
+        if not paragraph:
+            continue
+        if is_heading(paragraph):
+            heading = paragraph
+            yield paragraph, heading, True
+            continue
+        for index, sentence in enumerate(split_sentences(paragraph)):
+            for part in _hard_split(sentence, size) if len(sentence) > size else [sentence]:
+                yield part, heading, index == 0
+
+
+def _pack(units: list[tuple[str, str | None, bool]], size: int, overlap: int) -> Iterator[tuple[str, str | None]]:
+    """Pack sentences into chunks; a heading never ends a chunk, overlap repeats tail sentences."""
+    current: list[str] = []
+    current_len = 0
+    heading: str | None = None
+    fresh = 0  # sentences in ``current`` that are not overlap from the previous chunk
+    for sentence, sentence_heading, new_paragraph in units:
+        ends_with_heading = bool(current) and is_heading(current[-1])
+        if current and fresh and current_len + len(sentence) > size and not ends_with_heading:
+            yield _join(current), heading
+            tail: list[str] = []
+            for previous in reversed(current):
+                if is_heading(previous) or sum(map(len, tail)) + len(previous) > overlap:
+                    break
+                tail.insert(0, previous)
+            current, current_len, fresh = tail, sum(map(len, tail)), 0
+        if not current:
+            heading = sentence_heading
+        separator_para = new_paragraph and current
+        current.append(("\n" if separator_para else "") + sentence)
+        current_len += len(sentence) + 1
+        fresh += 1
+    if current and fresh:
+        yield _join(current), heading
+
+
+def _join(sentences: list[str]) -> str:
+    return re.sub(r" ?\n", "\n", " ".join(sentences)).strip()
+
+
+def chunk_document(document: Document, size: int, overlap: int) -> list[Chunk]:
+    """Split a document into chunks that carry its metadata and their page."""
+    chunks: list[Chunk] = []
+    for page in document.pages:
+        units = list(_units(page.text, size))
+        for text, heading in _pack(units, size, overlap):
+            position = len(chunks)
+            chunks.append(
+                Chunk(
+                    chunk_id=f"{document.content_hash[:16]}-{position:04d}",
+                    source=document.source,
+                    text=text,
+                    title=document.title,
+                    date=document.date,
+                    page=page.number,
+                    publisher=document.publisher,
+                    kind=document.kind,
+                    position=position,
+                    heading=heading,
+                )
+            )
+    return chunks

@@ -1,0 +1,243 @@
+"""Incremental ingest: new and changed files are embedded, unchanged ones skipped by hash.
+
+Bad files are reported and never reach the index; an updated file that fails keeps its
+previously indexed version. Nothing is written when nothing changed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from assistant.chunking import chunk_document
+from assistant.documents import Chunk, Document
+from assistant.embeddings import IndexEmbeddings, load_embeddings
+from assistant.errors import DocumentError, IndexMissingError
+from assistant.loading import file_hash, is_supported, load_document
+from assistant.settings import Settings
+from assistant.store.index_store import IndexSnapshot, IndexStore, embed_hash
+from assistant.store.locking import exclusive_lock
+from assistant.store.manifest import DocumentRecord, Manifest
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did (or, with ``dry_run``, would do)."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file, stored as)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, German reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # unsupported file types
+    chunks_embedded: int = 0
+    documents_total: int = 0
+    chunks_total: int = 0
+    pages_read: int = 0
+    dry_run: bool = False
+    version: str | None = None
+
+    duplicates_changed: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.duplicates_changed)
+
+
+@dataclass
+class _Candidate:
+    path: Path
+    source: str
+    root: Path | None  # the scanned folder, for detecting removed files
+
+
+def _collect(paths: Iterable[Path], report: IngestReport) -> tuple[list[_Candidate], list[Path]]:
+    """Files to ingest and the folders that were scanned completely."""
+    candidates: list[_Candidate] = []
+    folders: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            folders.append(path.resolve())
+            for file in sorted(p for p in path.rglob("*") if p.is_file()):
+                relative = file.relative_to(path)
+                if any(part.startswith(".") for part in relative.parts):
+                    continue
+                if is_supported(file):
+                    candidates.append(_Candidate(file, relative.as_posix(), path.resolve()))
+                else:
+                    report.skipped.append((relative.as_posix(), "Dateityp wird nicht unterstützt"))
+        elif path.is_file():
+            candidates.append(_Candidate(path, path.name, None))
+        else:
+            report.failed.append((str(path), "Datei oder Ordner nicht gefunden."))
+    return candidates, folders
+
+
+def _record(document: Document, path: Path, chunk_count: int) -> DocumentRecord:
+    return DocumentRecord(
+        source=document.source,
+        path=str(path.resolve()),
+        title=document.title,
+        date=document.date,
+        publisher=document.publisher,
+        kind=document.kind,
+        content_hash=document.content_hash,
+        text_hash=document.text_hash,
+        page_count=document.page_count,
+        chunk_count=chunk_count,
+        ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+
+
+def _embed(chunks: list[Chunk], embeddings: IndexEmbeddings, reusable: dict[str, np.ndarray],
+           batch_size: int, quiet: bool) -> tuple[np.ndarray, int]:
+    """Vectors for all chunks, reusing stored ones; returns (vectors, number newly embedded)."""
+    hashes = [embed_hash(c, embeddings.model_id) for c in chunks]
+    todo = [i for i, h in enumerate(hashes) if h not in reusable]
+    vectors = np.zeros((len(chunks), embeddings.dimension), dtype=np.float32)
+    for i, digest in enumerate(hashes):
+        if digest in reusable:
+            vectors[i] = reusable[digest]
+    with tqdm(total=len(todo), desc="Einbetten", unit=" Abschnitte", disable=quiet or not todo) as bar:
+        for start in range(0, len(todo), batch_size):
+            batch = todo[start : start + batch_size]
+            vectors[batch] = embeddings.embed_passages([chunks[i].embedding_text() for i in batch])
+            bar.update(len(batch))
+    return vectors, len(todo)
+
+
+def ingest(
+    paths: Iterable[Path],
+    settings: Settings,
+    *,
+    embeddings: IndexEmbeddings | None = None,
+    dry_run: bool = False,
+    rebuild: bool = False,
+    quiet: bool = False,
+) -> IngestReport:
+    """Bring the index up to date with the given files and folders."""
+    report = IngestReport(dry_run=dry_run)
+    store = IndexStore(settings.index_dir)
+    with exclusive_lock(settings.index_dir):
+        embeddings = embeddings or load_embeddings(settings.embedding_model)
+        snapshot = None if rebuild else _open_previous(store, embeddings.model_id)
+        try:
+            return _run(paths, settings, store, snapshot, embeddings, report, dry_run, quiet)
+        finally:
+            if snapshot is not None:
+                snapshot.close()
+
+
+def _open_previous(store: IndexStore, model_id: str) -> IndexSnapshot | None:
+    try:
+        return store.open(embedding_model=model_id)
+    except IndexMissingError:
+        return None
+
+
+def _run(paths: Iterable[Path], settings: Settings, store: IndexStore, snapshot: IndexSnapshot | None,
+         embeddings: IndexEmbeddings, report: IngestReport, dry_run: bool, quiet: bool) -> IngestReport:
+    previous = snapshot.manifest if snapshot else Manifest(embeddings.model_id, embeddings.dimension)
+    candidates, folders = _collect(paths, report)
+    max_bytes = int(settings.max_file_mb * 1_000_000)
+
+    kept: dict[str, DocumentRecord] = {}  # unchanged records, by source
+    loaded: list[tuple[_Candidate, Document]] = []
+    seen: set[str] = set()
+    iterator = tqdm(candidates, desc="Lesen", unit=" Dateien", disable=quiet or len(candidates) < 20)
+    for candidate in iterator:
+        seen.add(candidate.source)
+        old = previous.documents.get(candidate.source)
+        try:
+            size = candidate.path.stat().st_size
+            if old and size <= max_bytes and file_hash(candidate.path.read_bytes()) == old.content_hash:
+                kept[candidate.source] = old
+                report.unchanged.append(candidate.source)
+                continue
+            document = load_document(candidate.path, candidate.source, max_bytes)
+        except DocumentError as error:
+            report.failed.append((candidate.source, error.reason))
+            if old:  # an update that fails keeps the previous version
+                kept[candidate.source] = old
+            continue
+        except OSError as error:
+            report.failed.append((candidate.source, f"Die Datei lässt sich nicht lesen ({error.strerror})."))
+            if old:
+                kept[candidate.source] = old
+            continue
+        loaded.append((candidate, document))
+        report.pages_read += document.page_count
+
+    # Documents that vanished from a scanned folder.
+    for source, record in previous.documents.items():
+        in_scanned_folder = any(Path(record.path).is_relative_to(folder) for folder in folders)
+        if source not in seen and source not in kept and in_scanned_folder:
+            report.removed.append(source)
+        elif source not in seen and source not in kept:
+            kept[source] = record  # ingested from elsewhere; untouched by this run
+
+    # Duplicates: byte- or text-identical to a kept document or an earlier loaded one.
+    primaries: dict[str, str] = {}
+    for record in kept.values():
+        primaries.setdefault(record.content_hash, record.source)
+        primaries.setdefault(record.text_hash, record.source)
+        if any(Path(record.path).is_relative_to(folder) for folder in folders):
+            record.aliases = []  # recomputed below from this run's files
+    fresh: list[tuple[Path, Document]] = []
+    for candidate, document in loaded:
+        original = primaries.get(document.content_hash) or primaries.get(document.text_hash)
+        if original and original != document.source:
+            report.duplicates.append((document.source, original))
+            continue
+        primaries[document.content_hash] = primaries[document.text_hash] = document.source
+        fresh.append((candidate.path, document))
+        (report.updated if document.source in previous.documents else report.added).append(document.source)
+    aliases: dict[str, set[str]] = {}
+    for duplicate, original in report.duplicates:
+        aliases.setdefault(original, set()).add(duplicate)
+    for source, record in kept.items():
+        record.aliases = sorted(set(record.aliases) | aliases.get(source, set()))
+    report.duplicates_changed = any(
+        record.aliases != sorted(previous.documents[s].aliases) for s, record in kept.items()
+    ) or any(duplicate in previous.documents for duplicate, _ in report.duplicates)
+
+    if dry_run or not report.changed:
+        report.documents_total = len(kept) + len(fresh)
+        report.chunks_total = sum(r.chunk_count for r in kept.values())
+        return report
+
+    chunks: list[Chunk] = []
+    manifest = Manifest(embeddings.model_id, embeddings.dimension)
+    for source, record in sorted(kept.items()):
+        chunks.extend(_stored_chunks(snapshot, source))
+        manifest.documents[source] = record
+    for path, document in fresh:
+        document_chunks = chunk_document(document, settings.chunk_size, settings.chunk_overlap)
+        record = _record(document, path, len(document_chunks))
+        record.aliases = sorted(aliases.get(document.source, set()))
+        manifest.documents[document.source] = record
+        chunks.extend(document_chunks)
+    reusable = snapshot.vectors_by_hash(embed_hash(c, embeddings.model_id) for c in chunks) if snapshot else {}
+    vectors, report.chunks_embedded = _embed(chunks, embeddings, reusable, settings.embedding_batch_size, quiet)
+    report.version = IndexStore(settings.index_dir).commit(manifest, chunks, vectors)
+    report.documents_total = len(manifest.documents)
+    report.chunks_total = len(chunks)
+    return report
+
+
+def _stored_chunks(snapshot: IndexSnapshot | None, source: str) -> list[Chunk]:
+    if snapshot is None:
+        return []
+    rows = snapshot.rows_of(source)
+    stored = snapshot.chunks(rows)
+    return [stored[row] for row in rows]

@@ -1,0 +1,1 @@
+"""The index on disk: a folder of plain, versioned files, switched atomically."""
