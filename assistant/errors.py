@@ -23,6 +23,17 @@ class DocumentError(AssistantError):
         super().__init__(f"{self.path.name}: {reason}")
 
 
+class DocumentNotIndexedError(AssistantError):
+    exit_code = 2
+
+    def __init__(self, source: str, indexed: list[str]) -> None:
+        hint = ", ".join(indexed[:8]) + (" …" if len(indexed) > 8 else "")
+        super().__init__(
+            f"„{source}“ ist nicht im Index. Mit `assistant status` sehen Sie alle Dokumente"
+            + (f" (z. B. {hint})." if indexed else ".")
+        )
+
+
 class IndexMissingError(AssistantError):
     exit_code = 3
 

@@ -18,7 +18,7 @@ from tqdm import tqdm
 from assistant.chunking import chunk_document
 from assistant.documents import Chunk, Document
 from assistant.embeddings import IndexEmbeddings, load_embeddings
-from assistant.errors import DocumentError, IndexMissingError
+from assistant.errors import DocumentError, DocumentNotIndexedError, IndexMissingError
 from assistant.loading import file_hash, is_supported, load_document
 from assistant.settings import Settings
 from assistant.store.index_store import IndexSnapshot, IndexStore, embed_hash
@@ -241,3 +241,27 @@ def _stored_chunks(snapshot: IndexSnapshot | None, source: str) -> list[Chunk]:
     rows = snapshot.rows_of(source)
     stored = snapshot.chunks(rows)
     return [stored[row] for row in rows]
+
+
+def remove_document(source: str, settings: Settings) -> DocumentRecord:
+    """Remove one document (by its file name) from the index; the file itself stays."""
+    store = IndexStore(settings.index_dir)
+    with exclusive_lock(settings.index_dir):
+        snapshot = store.open()
+        try:
+            manifest = snapshot.manifest
+            matches = [s for s in manifest.documents if s == source or Path(s).name == Path(source).name]
+            if len(matches) != 1:
+                raise DocumentNotIndexedError(source, sorted(manifest.documents))
+            removed = manifest.documents.pop(matches[0])
+            chunks: list[Chunk] = []
+            for remaining in sorted(manifest.documents):
+                chunks.extend(_stored_chunks(snapshot, remaining))
+            reusable = snapshot.vectors_by_hash(embed_hash(c, manifest.embedding_model) for c in chunks)
+            vectors = np.array(
+                [reusable[embed_hash(c, manifest.embedding_model)] for c in chunks], dtype=np.float32
+            ).reshape(len(chunks), manifest.dimension)
+            store.commit(Manifest(manifest.embedding_model, manifest.dimension, manifest.documents), chunks, vectors)
+            return removed
+        finally:
+            snapshot.close()
