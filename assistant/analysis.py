@@ -161,10 +161,13 @@ class Analyzer:
                 parts = self.vocabulary.split_compound(word)
                 if not parts and word not in hyphen_joined:
                     result.unknown.append(word)
-                result.terms.extend([stem(word), *parts])
-                continue
-            result.terms.extend(self._terms_of(known))
-            result.content.append(known)
+                group = [stem(word), *parts]
+            else:
+                group = self._terms_of(known)
+                result.content.append(known)
+            result.terms.extend(group)
+            if word not in hyphen_joined:
+                result.groups.append(group)
         return result
 
 
@@ -173,3 +176,4 @@ class QueryTerms:
     terms: list[str] = field(default_factory=list)
     content: list[str] = field(default_factory=list)  # query words found in the corpus
     unknown: list[str] = field(default_factory=list)  # query words the corpus never uses
+    groups: list[list[str]] = field(default_factory=list)  # the terms of each query word

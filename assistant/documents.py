@@ -151,8 +151,9 @@ class Answer:
     answered: bool
     citations: list[Citation]
     passages: list[Passage]
-    notice: str | None = None  # e.g. "LLM nicht erreichbar, Antwort ohne KI-Zusammenfassung"
+    notice: str | None = None  # e.g. that the LLM was unreachable and the answer is extractive
     standalone_question: str | None = None
+    partial: bool = False  # True while an answer is still streaming
 
     def to_json(self) -> dict[str, Any]:
         """The stable shape of ``assistant ask --jsonl`` output."""

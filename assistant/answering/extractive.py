@@ -1,0 +1,133 @@
+"""The offline answer: the sentences of the best passages that answer the question, cited.
+
+Sentences are scored by how many (rare) question terms they contain, by the rank of their
+passage, and by whether they hold what the question asks for (a date, a number, a name).
+Nothing is stated that is not a sentence of a cited passage.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.analysis import Analyzer, QueryTerms, stem, words
+from assistant.chunking import is_heading, split_sentences
+from assistant.documents import Citation, Passage
+
+_MAX_SENTENCES = 4
+_PASSAGES_CONSIDERED = 5
+_MIN_RELATIVE_SCORE = 0.55
+
+_DATE = re.compile(
+    r"\b\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}\b|\b\d{1,2}\.\s*(Januar|Februar|März|April|Mai|Juni|Juli|August|"
+    r"September|Oktober|November|Dezember)\b|\b(Januar|Februar|März|April|Mai|Juni|Juli|August|September|"
+    r"Oktober|November|Dezember|Anfang|Ende|Mitte|Frühjahr|Herbst|Sommer|Winter)\s+\d{4}\b|\b(19|20)\d{2}\b"
+)
+_NUMBER = re.compile(r"\d")
+_NAME = re.compile(r"\b(Dr\.|Prof\.|Minister\w*|Staatssekretär\w*|Herr|Frau)\s|\b[A-ZÄÖÜ][a-zäöüß]+\s[A-ZÄÖÜ][a-zäöüß]+\b")
+_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\s*Uhr\b|\b\d{1,2}\s*(bis\s*\d{1,2}\s*)?Uhr\b")
+_PLACE = re.compile(r"\b(in|im|nach|auf|an der|am)\s+(der\s+|den\s+|dem\s+)?[A-ZÄÖÜ]\w+")
+_QUESTION_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (re.compile(r"\b(uhr|uhrzeit|what time)\b|um wie viel uhr", re.I), _TIME),
+    (re.compile(r"\b(wann|seit wann|bis wann|datum|tag|jahr|when|date|year)\b", re.I), _DATE),
+    (re.compile(r"\b(wie viele?|wieviele?|anzahl|how many|how much|prozent|punkte|score|wert)\b", re.I), _NUMBER),
+    (re.compile(r"\b(wer|who|wem|person|keynote)\b", re.I), _NAME),
+    (re.compile(r"\b(wo|wohin|where|ort|orte|städte|stadt)\b", re.I), _PLACE),
+)
+
+
+@dataclass
+class ScoredSentence:
+    text: str
+    passage_index: int
+    score: float
+    coverage: float  # weighted share of question terms in the sentence
+
+
+def expected_pattern(question: str) -> re.Pattern[str] | None:
+    """What kind of answer the question wants (date, number, name, place, time), if clear."""
+    return next((answer for asked, answer in _QUESTION_TYPES if asked.search(question)), None)
+
+
+def _stem_frequencies(analyzer: Analyzer) -> dict[str, int]:
+    cached = getattr(analyzer, "_stem_frequencies", None)
+    if cached is None:
+        cached = {}
+        for word, count in analyzer.vocabulary.counts.items():
+            key = stem(word)
+            cached[key] = cached.get(key, 0) + count
+        analyzer._stem_frequencies = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _group_weights(analyzer: Analyzer, groups: Sequence[Sequence[str]]) -> list[float]:
+    """Rarer words weigh more: the inverse corpus frequency of a word's rarest form."""
+    frequencies = _stem_frequencies(analyzer)
+    total = sum(frequencies.values()) or 1
+    return [max((math.log(1 + total / (1 + frequencies.get(t, 0))) for t in group), default=0.0)
+            for group in groups]
+
+
+def score_sentences(question: str, terms: QueryTerms, passages: Sequence[Passage],
+                    analyzer: Analyzer, context: QueryTerms | None = None) -> list[ScoredSentence]:
+    """Score every sentence of the best passages; ``context`` holds a follow-up's carried subject."""
+    groups = list(terms.groups)
+    weights = _group_weights(analyzer, groups)
+    if context is not None:  # carried words count, but less than the question's own
+        groups += context.groups
+        weights += [0.5 * w for w in _group_weights(analyzer, context.groups)]
+    total_weight = sum(weights) or 1.0
+    wanted = expected_pattern(question)
+    scored: list[ScoredSentence] = []
+    for index, passage in enumerate(passages[:_PASSAGES_CONSIDERED]):
+        for paragraph in passage.text.split("\n"):
+            if is_heading(paragraph):
+                continue
+            for sentence in split_sentences(paragraph):
+                if len(sentence) < 20:
+                    continue
+                present = set(analyzer.terms(sentence)) | {stem(w) for w in words(sentence)}
+                coverage = sum(w for g, w in zip(groups, weights, strict=True) if present & set(g)) / total_weight
+                score = coverage / (1.0 + 0.15 * index) / (1.0 + max(len(sentence) - 250, 0) / 250)
+                if wanted is not None and wanted.search(sentence):
+                    score *= 1.5
+                scored.append(ScoredSentence(sentence, index, score, coverage))
+    return scored
+
+
+def _redundant(sentence: str, chosen: Sequence[ScoredSentence]) -> bool:
+    tokens = set(words(sentence))
+    return any(len(tokens & set(words(c.text))) / max(len(tokens), 1) > 0.7 for c in chosen)
+
+
+def select_sentences(scored: Sequence[ScoredSentence], limit: int = _MAX_SENTENCES) -> list[ScoredSentence]:
+    """The best sentences above a share of the top score, without repeats."""
+    if not scored:
+        return []
+    ranked = sorted(scored, key=lambda s: s.score, reverse=True)
+    floor = ranked[0].score * _MIN_RELATIVE_SCORE
+    chosen: list[ScoredSentence] = []
+    for sentence in ranked:
+        if sentence.score < floor or len(chosen) == limit:
+            break
+        if not _redundant(sentence.text, chosen):
+            chosen.append(sentence)
+    return chosen
+
+
+def compose(chosen: Sequence[ScoredSentence], passages: Sequence[Passage]) -> tuple[str, list[Citation]]:
+    """Answer text with [n] markers, numbered by first use, and the matching citations."""
+    numbers: dict[int, int] = {}
+    quotes: dict[int, list[str]] = {}
+    parts: list[str] = []
+    for sentence in chosen:
+        n = numbers.setdefault(sentence.passage_index, len(numbers) + 1)
+        quotes.setdefault(sentence.passage_index, []).append(sentence.text)
+        parts.append(f"{sentence.text} [{n}]")
+    citations = [
+        Citation(n=n, passage=passages[index], quote=" … ".join(quotes[index]))
+        for index, n in sorted(numbers.items(), key=lambda item: item[1])
+    ]
+    return " ".join(parts), citations

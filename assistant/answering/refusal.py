@@ -1,0 +1,58 @@
+"""Decide whether the evidence answers the question, or the honest answer is "not found".
+
+Three reasons to refuse, each general: the question is out of scope (personal advice,
+investment tips); it asks about a named thing the corpus never mentions while the rest of it
+is well covered; it asks for facts of a year after the newest document. Otherwise the best
+sentence must cover enough of the question (threshold calibrated on the development set).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.analysis import QueryTerms, fold
+from assistant.answering.extractive import ScoredSentence
+
+_YEAR = re.compile(r"\b(19|20)\d{2}\b")
+_PERSONAL_ADVICE = re.compile(
+    r"\b(ich|mich|mir|mein\w*|wir|uns|unser\w*)\b.*\b(lohnt|sollte|soll|empfiehl\w*|empfehl\w*|rat\w*|"
+    r"kaufen|investier\w*|beantragen)\b|\b(lohnt sich|should i|would you recommend)\b",
+    re.IGNORECASE,
+)
+_INVESTMENT = re.compile(r"\b(aktie\w*|börse\w*|kursziel|dividende\w*|stock\w*|shares?)\b", re.IGNORECASE)
+_FORWARD_LOOKING = re.compile(
+    r"\b(prognos\w*|erwart\w*|geplant\w*|plan\w*|ziel\w*|soll\w*|bis|forecast\w*|expect\w*|target\w*)\b",
+    re.IGNORECASE,
+)
+_WELL_COVERED = 0.4
+
+
+def _salient_unknowns(question: str, terms: QueryTerms) -> list[str]:
+    """Unknown words that name something: capitalised in the question (a German noun or name)."""
+    capitalised = {fold(w) for w in re.findall(r"\b[A-ZÄÖÜ][\wäöüß]+", question)}
+    return [w for w in terms.unknown if w in capitalised]
+
+
+def _years_after_corpus(question: str, newest_date: str | None) -> list[str]:
+    if not newest_date:
+        return []
+    return [m.group() for m in _YEAR.finditer(question) if int(m.group()) > int(newest_date[:4])]
+
+
+def judge(question: str, terms: QueryTerms, best: Sequence[ScoredSentence], dense_top: float,
+          threshold: float, newest_date: str | None) -> str | None:
+    """None if the evidence answers the question, else the (German) reason to refuse."""
+    if _PERSONAL_ADVICE.search(question) or _INVESTMENT.search(question):
+        return ("Persönliche Beratung oder Anlagetipps kann ich nicht geben; ich beantworte Fragen "
+                "zu den veröffentlichten Dokumenten.")
+    coverage = max((s.coverage for s in best), default=0.0)
+    unknown = _salient_unknowns(question, terms)
+    if unknown and coverage >= _WELL_COVERED:
+        return f"Die Dokumente erwähnen „{unknown[0]}“ nicht."
+    later = _years_after_corpus(question, newest_date)
+    if later and not _FORWARD_LOOKING.search(question):
+        return f"Die Dokumente reichen nur bis {newest_date[:4] if newest_date else ''}; zu {later[0]} enthalten sie keine Angaben."
+    if not best or coverage + 2.0 * max(dense_top - 0.80, 0.0) < threshold:
+        return "Ich finde keine Stelle, die die Frage beantwortet."
+    return None

@@ -1,0 +1,127 @@
+"""The assistant's core entry point: a question (and history) in, a cited answer out.
+
+UI, CLI and JSON interface are thin layers over :class:`Assistant`. The index is opened once
+and replaced on the next question after an ingest switched ``CURRENT`` (never half-written).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from assistant.answering.extractive import compose, score_sentences, select_sentences
+from assistant.answering.refusal import judge
+from assistant.conversation import standalone_question
+from assistant.documents import Answer, Passage, Turn, format_date
+from assistant.embeddings import IndexEmbeddings, load_embeddings
+from assistant.errors import InputError
+from assistant.retrieval import HybridRetriever, Retrieval, asks_for_current_state
+from assistant.settings import Settings
+from assistant.store.index_store import IndexSnapshot, IndexStore
+
+log = logging.getLogger(__name__)
+NOT_FOUND = "Dazu finde ich in den Dokumenten nichts."
+
+
+@dataclass(frozen=True)
+class CorpusInfo:
+    documents: int
+    chunks: int
+    newest_date: str | None
+
+    def describe(self) -> str:
+        return f"{self.documents} Dokumente, neuestes vom {format_date(self.newest_date)}"
+
+
+class Assistant:
+    """Answers questions from the index in ``settings.index_dir``; safe to share across threads."""
+
+    def __init__(self, settings: Settings, embeddings: IndexEmbeddings | None = None) -> None:
+        self.settings = settings
+        self.store = IndexStore(settings.index_dir)
+        self._embeddings = embeddings
+        self._snapshot: IndexSnapshot | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def embeddings(self) -> IndexEmbeddings:
+        if self._embeddings is None:
+            self._embeddings = load_embeddings(self.settings.embedding_model)
+        return self._embeddings
+
+    def snapshot(self) -> IndexSnapshot:
+        """The live index version, reopened when an ingest has switched to a new one."""
+        version = self.store.current_version()
+        with self._lock:
+            if self._snapshot is None or self._snapshot.version != version:
+                self._snapshot = self.store.open(embedding_model=self.embeddings.model_id)
+                log.info("Index-Version %s geladen (%d Abschnitte)", self._snapshot.version, self._snapshot.size)
+            return self._snapshot
+
+    def corpus_info(self) -> CorpusInfo:
+        manifest = self.snapshot().manifest
+        return CorpusInfo(len(manifest.documents), manifest.chunk_count, manifest.newest_date())
+
+    def validate(self, question: str) -> str:
+        question = " ".join(question.split())
+        if not question:
+            raise InputError("Bitte geben Sie eine Frage ein.")
+        if len(question) > self.settings.max_question_chars:
+            raise InputError(
+                f"Ihre Frage ist mit {len(question)} Zeichen zu lang. Bitte fassen Sie sie in "
+                f"höchstens {self.settings.max_question_chars} Zeichen."
+            )
+        return question
+
+    def retrieve(self, question: str, history: Sequence[Turn] = ()) -> tuple[str, Retrieval]:
+        """The standalone form of the question and its retrieved passages."""
+        query = standalone_question(question, history)
+        retriever = HybridRetriever(self.snapshot(), self.embeddings, self.settings.max_per_document)
+        return query, retriever.retrieve(query, self.settings.top_k, asks_for_current_state(question))
+
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        """A complete answer (the last state of :meth:`stream`)."""
+        answer: Answer | None = None
+        for answer in self.stream(question, history):
+            pass
+        assert answer is not None
+        return answer
+
+    def stream(self, question: str, history: Sequence[Turn] = ()) -> Iterator[Answer]:
+        """Partial answers as the text grows (``partial=True``), then the complete answer."""
+        question = self.validate(question)
+        if self.settings.llm != "none":
+            from assistant.answering.llm_answer import stream_llm_answer
+
+            yield from stream_llm_answer(self, question, history)
+            return
+        answer = self.extractive_answer(question, history)
+        sentences = answer.text.split("] ")
+        for index in range(1, len(sentences)) if answer.answered else ():
+            partial_text = "] ".join(sentences[:index]) + "]"
+            yield Answer(answer.question, partial_text, True, [], [], partial=True)
+        yield answer
+
+    def extractive_answer(self, question: str, history: Sequence[Turn] = (),
+                          retrieval: tuple[str, Retrieval] | None = None) -> Answer:
+        query, found = retrieval or self.retrieve(question, history)
+        lexical = self.snapshot().lexical
+        own_terms = lexical.analyze(question)
+        context = lexical.analyze(query[len(question):]) if query != question else None
+        chosen = select_sentences(score_sentences(question, own_terms, found.passages, lexical.analyzer, context))
+        verdict = judge(question, own_terms, chosen, found.dense_top, self.settings.min_evidence,
+                        self.snapshot().manifest.newest_date())
+        if verdict is not None:
+            return self.refusal(question, found.passages, query, verdict)
+        text, citations = compose(chosen, found.passages)
+        return Answer(question, text, True, citations, found.passages, standalone_question=query)
+
+    @staticmethod
+    def refusal(question: str, passages: list[Passage], query: str | None = None, reason: str = "") -> Answer:
+        """The honest "not in the documents", with the reason and related topics, citing nothing."""
+        titles = list(dict.fromkeys(p.title for p in passages[:5]))[:3]
+        related = (" Die Dokumente behandeln zum Beispiel: " + "; ".join(f"„{t}“" for t in titles) + ".") if titles else ""
+        text = NOT_FOUND + (f" {reason}" if reason else "") + related
+        return Answer(question, text, False, [], passages, standalone_question=query)
