@@ -168,6 +168,7 @@ class Analyzer:
             result.terms.extend(group)
             if word not in hyphen_joined:
                 result.groups.append(group)
+                result.known.append(known is not None)
         return result
 
 
@@ -177,3 +178,4 @@ class QueryTerms:
     content: list[str] = field(default_factory=list)  # query words found in the corpus
     unknown: list[str] = field(default_factory=list)  # query words the corpus never uses
     groups: list[list[str]] = field(default_factory=list)  # the terms of each query word
+    known: list[bool] = field(default_factory=list)  # per group: does the corpus use the word?

@@ -43,7 +43,8 @@ class ScoredSentence:
     text: str
     passage_index: int
     score: float
-    coverage: float  # weighted share of question terms in the sentence
+    coverage: float  # weighted share of question words in the sentence
+    known_coverage: float  # the same, counting only question words the corpus uses
 
 
 def expected_pattern(question: str) -> re.Pattern[str] | None:
@@ -73,12 +74,14 @@ def _group_weights(analyzer: Analyzer, groups: Sequence[Sequence[str]]) -> list[
 def score_sentences(question: str, terms: QueryTerms, passages: Sequence[Passage],
                     analyzer: Analyzer, context: QueryTerms | None = None) -> list[ScoredSentence]:
     """Score every sentence of the best passages; ``context`` holds a follow-up's carried subject."""
-    groups = list(terms.groups)
+    groups, known = list(terms.groups), list(terms.known)
     weights = _group_weights(analyzer, groups)
     if context is not None:  # carried words count, but less than the question's own
         groups += context.groups
+        known += context.known
         weights += [0.5 * w for w in _group_weights(analyzer, context.groups)]
     total_weight = sum(weights) or 1.0
+    known_weight = sum(w for w, k in zip(weights, known, strict=True) if k) or 1.0
     wanted = expected_pattern(question)
     scored: list[ScoredSentence] = []
     for index, passage in enumerate(passages[:_PASSAGES_CONSIDERED]):
@@ -89,11 +92,13 @@ def score_sentences(question: str, terms: QueryTerms, passages: Sequence[Passage
                 if len(sentence) < 20:
                     continue
                 present = set(analyzer.terms(sentence)) | {stem(w) for w in words(sentence)}
-                coverage = sum(w for g, w in zip(groups, weights, strict=True) if present & set(g)) / total_weight
+                hits = [bool(present & set(g)) for g in groups]
+                coverage = sum(w for w, hit in zip(weights, hits, strict=True) if hit) / total_weight
+                known_coverage = sum(w for w, hit, k in zip(weights, hits, known, strict=True) if hit and k) / known_weight
                 score = coverage / (1.0 + 0.15 * index) / (1.0 + max(len(sentence) - 250, 0) / 250)
                 if wanted is not None and wanted.search(sentence):
                     score *= 1.5
-                scored.append(ScoredSentence(sentence, index, score, coverage))
+                scored.append(ScoredSentence(sentence, index, score, coverage, known_coverage))
     return scored
 
 

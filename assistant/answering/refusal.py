@@ -25,7 +25,7 @@ _FORWARD_LOOKING = re.compile(
     r"\b(prognos\w*|erwart\w*|geplant\w*|plan\w*|ziel\w*|soll\w*|bis|forecast\w*|expect\w*|target\w*)\b",
     re.IGNORECASE,
 )
-_WELL_COVERED = 0.4
+_WELL_COVERED = 0.55
 
 
 def _salient_unknowns(question: str, terms: QueryTerms) -> list[str]:
@@ -48,7 +48,7 @@ def judge(question: str, terms: QueryTerms, best: Sequence[ScoredSentence], dens
                 "zu den veröffentlichten Dokumenten.")
     coverage = max((s.coverage for s in best), default=0.0)
     unknown = _salient_unknowns(question, terms)
-    if unknown and coverage >= _WELL_COVERED:
+    if unknown and max((s.known_coverage for s in best), default=0.0) >= _WELL_COVERED:
         return f"Die Dokumente erwähnen „{unknown[0]}“ nicht."
     later = _years_after_corpus(question, newest_date)
     if later and not _FORWARD_LOOKING.search(question):
