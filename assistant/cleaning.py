@@ -18,7 +18,7 @@ _PAGE_NUMBER_LINE = re.compile(
     r"^\s*(?:(?:seite|page|s\.)\s*\d+(?:\s*(?:von|/|of)\s*\d+)?|[-–—]?\s*\d{1,3}\s*[-–—]?|\d+\s*/\s*\d+)\s*$",
     re.IGNORECASE,
 )
-_TOC_LEADER = re.compile(r"(?:\s*\.){4,}\s*\d+\s*$|…{2,}\s*\d+\s*$")
+_TOC_LEADER = re.compile(r"(?:\s*\.){4,}\s*\d+\s*$|\s\.\s+\d{1,3}\s*$|…{2,}\s*\d+\s*$")
 _BULLET = re.compile(r"^\s*(?:[-–•▪●◦*]|\d{1,2}[.)]|[a-z][.)])\s+")
 _SENTENCE_END = re.compile(r"[.!?:;“”\"«»)]$")
 

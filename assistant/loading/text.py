@@ -65,7 +65,8 @@ def _markdown_to_text(markdown: str) -> str:
     text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", markdown)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"(?m)^\s{0,3}#{1,6}\s*(.+?)\s*#*\s*$", r"\n\1\n", text)  # headings own a line
-    text = re.sub(r"(\*\*|__|\*|_|`)(\S.*?\S|\S)\1", r"\2", text)
+    # Emphasis may span a line break, never a blank line.
+    text = re.sub(r"(\*\*|__|\*|_|`)(\S(?:.|\n(?!\s*\n))*?\S|\S)\1", r"\2", text)
     text = re.sub(r"(?m)^\s*>\s?", "", text)
     return re.sub(r"(?m)^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*$", "", text)
 
