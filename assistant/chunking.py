@@ -24,9 +24,17 @@ def _segmenter():  # type: ignore[no-untyped-def]
     return pysbd.Segmenter(language="de", clean=False)
 
 
-def _continues_previous(fragment: str) -> bool:
-    """pysbd splits 'Dr.-Ing.' and some abbreviations; such fragments cannot start a sentence."""
-    return bool(re.match(r"[-–,;:)a-zäöüß]", fragment)) and not _BULLET.match(fragment)
+_ABBREVIATION_END = re.compile(
+    r"(?:\b(?:Dr|Prof|Ing|Dipl|Nr|St|Str|bzw|ca|ggf|vgl|inkl|zzgl|Mio|Mrd|Abs|Abb|Tab|Kap|Hr|Fr|Jh|"
+    r"Std|Tel|evtl)|\b[a-zA-Z]\.\s?[a-zA-Z])\.$"
+)
+
+
+def _continues_previous(previous: str, fragment: str) -> bool:
+    """pysbd splits after 'Prof. Dr.-Ing.' and some abbreviations; such fragments continue a sentence."""
+    if _BULLET.match(fragment):
+        return False
+    return bool(re.match(r"[-–,;:)a-zäöüß]", fragment)) or bool(_ABBREVIATION_END.search(previous))
 
 
 def split_sentences(paragraph: str) -> list[str]:
@@ -36,7 +44,7 @@ def split_sentences(paragraph: str) -> list[str]:
         piece = " ".join(piece.split())
         if not piece:
             continue
-        if sentences and _continues_previous(piece):
+        if sentences and _continues_previous(sentences[-1], piece):
             sentences[-1] = f"{sentences[-1]}{'' if piece[0] == '-' else ' '}{piece}"
         else:
             sentences.append(piece)
@@ -87,6 +95,7 @@ def _pack(units: list[tuple[str, str | None, bool]], size: int, overlap: int) ->
     current: list[str] = []
     current_len = 0
     heading: str | None = None
+    last_heading: str | None = None  # heading of the previous sentence
     fresh = 0  # sentences in ``current`` that are not overlap from the previous chunk
     for sentence, sentence_heading, new_paragraph in units:
         ends_with_heading = bool(current) and is_heading(current[-1])
@@ -98,12 +107,14 @@ def _pack(units: list[tuple[str, str | None, bool]], size: int, overlap: int) ->
                     break
                 tail.insert(0, previous)
             current, current_len, fresh = tail, sum(map(len, tail)), 0
+            heading = last_heading  # the tail never crosses a heading: same section
         if not current:
             heading = sentence_heading
         separator_para = new_paragraph and current
         current.append(("\n" if separator_para else "") + sentence)
         current_len += len(sentence) + 1
         fresh += 1
+        last_heading = sentence_heading
     if current and fresh:
         yield _join(current), heading
 
