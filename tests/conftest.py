@@ -6,12 +6,15 @@
 - ``fake_embeddings``: a deterministic hashing embedder (``tests/fakes.py``), for speed.
 - ``real_embeddings``: the bundled default model, loaded once per session (mark tests ``slow``).
 - ``make_pdf``: writes a real PDF with reportlab, one list of lines per page.
+- ``run_cli``: runs ``python -m assistant …`` in a subprocess, without ``ASSISTANT_*`` variables.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,7 @@ DEVSET_DOCS = SHARED_DIR / "devset" / "docs"
 SEED_DIR = SHARED_DIR / "seed"
 
 MakePdf = Callable[..., Path]
+RunCli = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
 def _existing(path: Path) -> Path:
@@ -54,11 +58,6 @@ def devset_manifest(devset_docs: Path) -> dict[str, dict[str, Any]]:
 def seed_dir() -> Path:
     """The folder holding the seed press release of 7 March 2017."""
     return _existing(SEED_DIR)
-
-
-def clean_environment() -> dict[str, str]:
-    """The current environment without ``ASSISTANT_*`` variables (for CLI subprocesses)."""
-    return {key: value for key, value in os.environ.items() if not key.startswith("ASSISTANT_")}
 
 
 @pytest.fixture
@@ -111,3 +110,17 @@ def _write_pdf(path: Path, pages: list[list[str]], title: str | None = None) -> 
 def make_pdf() -> MakePdf:
     """``make_pdf(path, [[line, ...], ...], title=None)`` writes a text PDF and returns its path."""
     return _write_pdf
+
+
+def _run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args],
+        capture_output=True, text=True, cwd=REPO_DIR, env=environment, timeout=timeout,
+    )
+
+
+@pytest.fixture
+def run_cli() -> RunCli:
+    """``run_cli("ingest", str(folder), "--index", str(index))`` → the finished process."""
+    return _run_cli
