@@ -26,6 +26,8 @@ STOPWORDS = frozenset(w.translate(_FOLD) for w in (*STOPWORDS_GERMAN, *STOPWORDS
     "gibt", "eigentlich", "genau", "mal", "denn", "bitte", "wurde", "wurden", "worden",
     "wer", "wie", "was", "wann", "wo", "wohin", "woher", "warum", "wieso", "weshalb", "welche",
     "welcher", "welches", "welchen", "welchem", "viele", "viel", "ne", "so", "is", "hab",
+    # words about the corpus itself, not about its content
+    "dokument", "dokumente", "dokumenten", "quelle", "quellen", "steht", "stehen", "sagen", "sagt",
 }
 
 

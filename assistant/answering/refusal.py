@@ -2,7 +2,7 @@
 
 Three reasons to refuse, each general: the question is out of scope (personal advice,
 investment tips); it asks about a named thing the corpus never mentions while the rest of it
-is well covered; it asks for facts of a year after the newest document. Otherwise the best
+is well covered or generic; it asks for facts of a year after the newest document. Otherwise the best
 sentence must cover enough of the question (threshold calibrated on the development set).
 """
 
@@ -26,12 +26,13 @@ _FORWARD_LOOKING = re.compile(
     re.IGNORECASE,
 )
 _WELL_COVERED = 0.55
+_FEW_KNOWN_WORDS = 2  # "Was plant Sachsen bei Wasserstoff?": the unknown word is the topic
 
 
 def _salient_unknowns(question: str, terms: QueryTerms) -> list[str]:
     """Unknown words that name something: capitalised in the question (a German noun or name)."""
-    capitalised = {fold(w) for w in re.findall(r"\b[A-ZÄÖÜ][\wäöüß]+", question)}
-    return [w for w in terms.unknown if w in capitalised]
+    capitalised = {fold(w): w for w in re.findall(r"\b[A-ZÄÖÜ][\wäöüß]+", question)}
+    return [capitalised[w] for w in terms.unknown if w in capitalised]
 
 
 def _years_after_corpus(question: str, newest_date: str | None) -> list[str]:
@@ -48,7 +49,8 @@ def judge(question: str, terms: QueryTerms, best: Sequence[ScoredSentence], dens
                 "zu den veröffentlichten Dokumenten.")
     coverage = max((s.coverage for s in best), default=0.0)
     unknown = _salient_unknowns(question, terms)
-    if unknown and max((s.known_coverage for s in best), default=0.0) >= _WELL_COVERED:
+    well_covered = max((s.known_coverage for s in best), default=0.0) >= _WELL_COVERED
+    if unknown and (well_covered or sum(terms.known) <= _FEW_KNOWN_WORDS):
         return f"Die Dokumente erwähnen „{unknown[0]}“ nicht."
     later = _years_after_corpus(question, newest_date)
     if later and not _FORWARD_LOOKING.search(question):
