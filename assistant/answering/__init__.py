@@ -1,0 +1,1 @@
+"""Answers from retrieved passages: extractive (offline default) or by an optional LLM."""
