@@ -187,6 +187,8 @@ def _run(paths: Iterable[Path], settings: Settings, store: IndexStore, snapshot:
             kept[source] = record  # ingested from elsewhere; untouched by this run
 
     # Duplicates: byte- or text-identical to a kept document or an earlier loaded one.
+    # Kept records are the previous manifest's objects: remember their aliases before changing them.
+    previous_aliases = {s: sorted(r.aliases) for s, r in previous.documents.items()}
     primaries: dict[str, str] = {}
     for record in kept.values():
         primaries.setdefault(record.content_hash, record.source)
@@ -208,7 +210,7 @@ def _run(paths: Iterable[Path], settings: Settings, store: IndexStore, snapshot:
     for source, record in kept.items():
         record.aliases = sorted(set(record.aliases) | aliases.get(source, set()))
     report.duplicates_changed = any(
-        record.aliases != sorted(previous.documents[s].aliases) for s, record in kept.items()
+        record.aliases != previous_aliases[s] for s, record in kept.items()
     ) or any(duplicate in previous.documents for duplicate, _ in report.duplicates)
 
     if dry_run or not report.changed:
