@@ -13,10 +13,11 @@ _WORD = re.compile(r"\w+")
 
 
 class HashingEmbeddings(IndexEmbeddings):
-    """A deterministic bag-of-words embedder: every word adds ±1 to one hashed dimension.
+    """A deterministic bag-of-words embedder: every word adds 1 to one hashed dimension.
 
-    Texts that share words get similar vectors, so retrieval behaves plausibly; the hash is
-    stable across processes (unlike ``hash()``). ``embedded`` counts passages embedded so far.
+    Texts that share words get similar vectors, so retrieval behaves plausibly (counts never
+    cancel out, so any shared word raises the similarity); the hash is stable across processes,
+    unlike ``hash()``. ``embedded`` counts the passages embedded so far.
     """
 
     def __init__(self, dimension: int = 64) -> None:
@@ -27,9 +28,8 @@ class HashingEmbeddings(IndexEmbeddings):
     def _vector(self, text: str) -> np.ndarray:
         vector = np.zeros(self.dimension, dtype=np.float32)
         for word in _WORD.findall(text.casefold()):
-            digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
-            slot = int.from_bytes(digest[:4], "little") % self.dimension
-            vector[slot] += 1.0 if digest[4] & 1 else -1.0
+            digest = hashlib.blake2b(word.encode(), digest_size=4).digest()
+            vector[int.from_bytes(digest, "little") % self.dimension] += 1.0
         norm = float(np.linalg.norm(vector))
         return vector / norm if norm else vector
 
