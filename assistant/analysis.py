@@ -7,6 +7,7 @@ split against the corpus's own vocabulary (saved with the index, so queries spli
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections import Counter
@@ -97,6 +98,24 @@ class Vocabulary:
             len(word) >= 5 and word in self._joined
         )
 
+    @functools.cached_property
+    def _reversed(self) -> list[str]:
+        return sorted(w[::-1] for w in self.counts if not w.isdigit())
+
+    def compounds_ending_with(self, word: str, limit: int = 5) -> list[str]:
+        """Corpus compounds whose head is ``word``: 'vortraege' → 'impulsvortraege'."""
+        if len(word) < _MIN_PART + 1:
+            return []
+        key = word[::-1]
+        start = bisect.bisect_left(self._reversed, key)
+        found: list[str] = []
+        for candidate in self._reversed[start:]:
+            if not candidate.startswith(key):
+                break
+            if len(candidate) - len(key) >= _MIN_PART:
+                found.append(candidate[::-1])
+        return sorted(found, key=lambda w: -self.counts[w])[:limit]
+
     def split_compound(self, word: str) -> list[str]:
         """Stems of the two parts of a compound whose parts occur in the corpus, else []."""
         return _split(word, self.stems) if len(word) >= 2 * _MIN_PART else []
@@ -143,6 +162,21 @@ class Analyzer:
             self._cache[word] = cached
         return cached
 
+    def _join_split_compounds(self, tokens: list[str]) -> list[str]:
+        """'Fab Lab' and 'Maker Space' become 'fablab', 'makerspace' where the corpus writes them so."""
+        joined: list[str] = []
+        index = 0
+        while index < len(tokens):
+            pair = "".join(tokens[index : index + 2])
+            parts_known = all(self.vocabulary.knows(t) and len(t) > 4 for t in tokens[index : index + 2])
+            if index + 1 < len(tokens) and (pair in self.vocabulary or (not parts_known and self.vocabulary.knows(pair))):
+                joined.append(pair)
+                index += 2
+            else:
+                joined.append(tokens[index])
+                index += 1
+        return joined
+
     def terms(self, text: str) -> list[str]:
         """Index-side terms: stems of all non-stopwords plus the parts of compounds."""
         out: list[str] = []
@@ -155,7 +189,7 @@ class Analyzer:
         """Query-side terms, with mistyped words repaired against the corpus vocabulary."""
         result = QueryTerms()
         hyphen_joined = set(words(text)) - set(words(text, joined=False))
-        for word in words(text):
+        for word in self._join_split_compounds(words(text)):
             if word in STOPWORDS:
                 continue
             known = word if self.vocabulary.knows(word) else self.vocabulary.correct(word)
@@ -165,7 +199,8 @@ class Analyzer:
                     result.unknown.append(word)
                 group = [stem(word), *parts]
             else:
-                group = self._terms_of(known)
+                compounds = self.vocabulary.compounds_ending_with(known)
+                group = self._terms_of(known) + [stem(c) for c in compounds]
                 result.content.append(known)
             result.terms.extend(group)
             if word not in hyphen_joined:

@@ -77,17 +77,19 @@ def _typical_width(lines: Sequence[str]) -> int:
 
 
 def _breaks_before(lines: Sequence[str], index: int, width: int) -> bool:
-    """True where ``lines[index]`` starts a new paragraph, heading or list item."""
+    """True where ``lines[index]`` starts a new paragraph, heading or list item.
+
+    A wrap is forced when the next word would not have fit on the line; where it would
+    have fit, the line ended on purpose: a paragraph's last line, a heading, a title.
+    """
     line, previous = lines[index], lines[index - 1]
     if _BULLET.match(line):
         return True
-    ends_sentence = bool(_SENTENCE_END.search(previous))
-    if ends_sentence:
-        return len(previous) < 0.75 * width  # the short last line of a paragraph
-    before = lines[index - 2] if index >= 2 else ""
-    starts_block = index == 1 or bool(_SENTENCE_END.search(before)) or len(before) < 0.6 * width
-    # A short line with no final punctuation that starts a block is a heading.
-    return starts_block and len(previous) < 0.6 * width and not previous.endswith((",", "-"))
+    next_word = line.split(" ", 1)[0]
+    ended_on_purpose = len(previous) + 1 + len(next_word) < 0.9 * width  # slack: unknown wrap limit
+    if _SENTENCE_END.search(previous):
+        return ended_on_purpose
+    return ended_on_purpose and not previous.endswith((",", "-")) and not line[:1].islower()
 
 
 def join_lines(text: str) -> str:

@@ -10,15 +10,21 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.analysis import Analyzer, QueryTerms, stem, words
 from assistant.chunking import is_heading, split_sentences
-from assistant.documents import Citation, Passage
+from assistant.documents import Citation, Passage, format_date
 
 _MAX_SENTENCES = 4
 _PASSAGES_CONSIDERED = 5
 _MIN_RELATIVE_SCORE = 0.55
+# Contact blocks, web addresses and press-office notes never answer a citizen's question.
+_BOILERPLATE = re.compile(
+    r"www\.|https?://|@|\b(Telefon|Telefax|Pressestelle|Pressesprecher\w*|Ansprechpartner|Durchwahl|"
+    r"Hausanschrift|Medieninformation sowie Fotos|Bitte beachten Sie)\b",
+    re.IGNORECASE,
+)
 
 _DATE = re.compile(
     r"\b\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}\b|\b\d{1,2}\.\s*(Januar|Februar|März|April|Mai|Juni|Juli|August|"
@@ -45,6 +51,7 @@ class ScoredSentence:
     score: float
     coverage: float  # weighted share of question words in the sentence
     known_coverage: float  # the same, counting only question words the corpus uses
+    hits: dict[int, float] = field(default_factory=dict)  # question word index -> its weight
 
 
 def expected_pattern(question: str) -> re.Pattern[str] | None:
@@ -89,16 +96,16 @@ def score_sentences(question: str, terms: QueryTerms, passages: Sequence[Passage
             if is_heading(paragraph):
                 continue
             for sentence in split_sentences(paragraph):
-                if len(sentence) < 20:
+                if len(sentence) < 20 or _BOILERPLATE.search(sentence):
                     continue
                 present = set(analyzer.terms(sentence)) | {stem(w) for w in words(sentence)}
-                hits = [bool(present & set(g)) for g in groups]
-                coverage = sum(w for w, hit in zip(weights, hits, strict=True) if hit) / total_weight
-                known_coverage = sum(w for w, hit, k in zip(weights, hits, known, strict=True) if hit and k) / known_weight
+                hits = {i: w / total_weight for i, (g, w) in enumerate(zip(groups, weights, strict=True)) if present & set(g)}
+                coverage = sum(hits.values())
+                known_coverage = sum(w * total_weight for i, w in hits.items() if known[i]) / known_weight
                 score = coverage / (1.0 + 0.15 * index) / (1.0 + max(len(sentence) - 250, 0) / 250)
                 if wanted is not None and wanted.search(sentence):
                     score *= 1.5
-                scored.append(ScoredSentence(sentence, index, score, coverage, known_coverage))
+                scored.append(ScoredSentence(sentence, index, score, coverage, known_coverage, hits))
     return scored
 
 
@@ -108,18 +115,38 @@ def _redundant(sentence: str, chosen: Sequence[ScoredSentence]) -> bool:
 
 
 def select_sentences(scored: Sequence[ScoredSentence], limit: int = _MAX_SENTENCES) -> list[ScoredSentence]:
-    """The best sentences above a share of the top score, without repeats."""
+    """Greedy: the best sentence, then those that add question words not yet covered.
+
+    A sentence that only repeats what is covered keeps part of its score, so a multi-part
+    question ("Wer … und wer …?") gets one sentence per part before any repetition.
+    """
     if not scored:
         return []
-    ranked = sorted(scored, key=lambda s: s.score, reverse=True)
-    floor = ranked[0].score * _MIN_RELATIVE_SCORE
+    floor = max(s.score for s in scored) * _MIN_RELATIVE_SCORE
     chosen: list[ScoredSentence] = []
-    for sentence in ranked:
-        if sentence.score < floor or len(chosen) == limit:
-            break
-        if not _redundant(sentence.text, chosen):
-            chosen.append(sentence)
+    covered: set[int] = set()
+    remaining = [s for s in scored if s.score >= floor]
+    while remaining and len(chosen) < limit:
+        def gain(sentence: ScoredSentence) -> float:
+            new = sum(w for i, w in sentence.hits.items() if i not in covered)
+            return sentence.score * (0.5 + 0.5 * new / sentence.coverage) if sentence.coverage else 0.0
+
+        best = max(remaining, key=gain)
+        remaining.remove(best)
+        if not _redundant(best.text, chosen):
+            chosen.append(best)
+            covered |= set(best.hits)
     return chosen
+
+
+_DEICTIC_DAY = re.compile(r"\b(heute|heutigen|gestern|morgen)\b", re.IGNORECASE)
+
+
+def _with_date(sentence: str, passage: Passage) -> str:
+    """'… heute vorgestellt' in a dated press release: say which day 'heute' was."""
+    if passage.date and len(passage.date) == 10 and _DEICTIC_DAY.search(sentence):
+        return f"{sentence} (Meldung vom {format_date(passage.date)})"
+    return sentence
 
 
 def compose(chosen: Sequence[ScoredSentence], passages: Sequence[Passage]) -> tuple[str, list[Citation]]:
@@ -130,7 +157,7 @@ def compose(chosen: Sequence[ScoredSentence], passages: Sequence[Passage]) -> tu
     for sentence in chosen:
         n = numbers.setdefault(sentence.passage_index, len(numbers) + 1)
         quotes.setdefault(sentence.passage_index, []).append(sentence.text)
-        parts.append(f"{sentence.text} [{n}]")
+        parts.append(f"{_with_date(sentence.text, passages[sentence.passage_index])} [{n}]")
     citations = [
         Citation(n=n, passage=passages[index], quote=" … ".join(quotes[index]))
         for index, n in sorted(numbers.items(), key=lambda item: item[1])

@@ -25,6 +25,7 @@ _FORWARD_LOOKING = re.compile(
     r"\b(prognos\w*|erwart\w*|geplant\w*|plan\w*|ziel\w*|soll\w*|bis|forecast\w*|expect\w*|target\w*)\b",
     re.IGNORECASE,
 )
+_ENGLISH = re.compile(r"\b(the|what|who|when|where|which|did|does|how|is|was|were|of|in|to|and)\b", re.IGNORECASE)
 _WELL_COVERED = 0.55
 _FEW_KNOWN_WORDS = 2  # "Was plant Sachsen bei Wasserstoff?": the unknown word is the topic
 
@@ -33,6 +34,11 @@ def _salient_unknowns(question: str, terms: QueryTerms) -> list[str]:
     """Unknown words that name something: capitalised in the question (a German noun or name)."""
     capitalised = {fold(w): w for w in re.findall(r"\b[A-ZÄÖÜ][\wäöüß]+", question)}
     return [capitalised[w] for w in terms.unknown if w in capitalised]
+
+
+def is_english(question: str) -> bool:
+    tokens = re.findall(r"\w+", question)
+    return len(tokens) >= 3 and len(_ENGLISH.findall(question)) / len(tokens) >= 0.25
 
 
 def _years_after_corpus(question: str, newest_date: str | None) -> list[str]:
@@ -48,6 +54,8 @@ def judge(question: str, terms: QueryTerms, best: Sequence[ScoredSentence], dens
         return ("Persönliche Beratung oder Anlagetipps kann ich nicht geben; ich beantworte Fragen "
                 "zu den veröffentlichten Dokumenten.")
     coverage = max((s.coverage for s in best), default=0.0)
+    if is_english(question):  # German vocabulary cannot judge English wording; trust retrieval
+        return None if best else "I could not find a passage that answers the question."
     unknown = _salient_unknowns(question, terms)
     well_covered = max((s.known_coverage for s in best), default=0.0) >= _WELL_COVERED
     if unknown and (well_covered or sum(terms.known) <= _FEW_KNOWN_WORDS):
