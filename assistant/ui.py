@@ -59,7 +59,25 @@ HEAD = (
     '<meta name="description" content="KI-Assistent zur Industriestrategie des Freistaates '
     'Sachsen: Antworten mit Quellen aus den veröffentlichten Dokumenten.">'
 )
+# Gradio labels its chat region in English; a German page gets a German name.
+ON_LOAD = """() => {
+    const log = document.querySelector('#gespraech [role="log"]');
+    if (log) log.setAttribute('aria-label', 'Gesprächsverlauf');
+}"""
+# Keep the newest question at the top of the chat while its answer and sources grow below it.
+SHOW_NEWEST_QUESTION = """() => {
+    const questions = document.querySelectorAll('#gespraech .frage');
+    const question = questions[questions.length - 1];
+    let box = question && question.parentElement;
+    while (box && !(box.scrollHeight > box.clientHeight
+                    && /(auto|scroll)/.test(getComputedStyle(box).overflowY))) {
+        box = box.parentElement;
+    }
+    if (box) box.scrollTop += question.getBoundingClientRect().top
+        - box.getBoundingClientRect().top;
+}"""
 CSS = """
+#gespraech label[data-testid="block-label"] { position: static; }
 .kopf h1 { font-size: 1.5rem; margin: 0 0 .4rem; font-weight: 600; }
 .kopf strong, .quelle-kopf strong { font-weight: 600; }
 .kopf p { margin: .2rem 0; }
@@ -287,6 +305,7 @@ def build_blocks(handlers: ChatHandlers, settings: Settings) -> gr.Blocks:
             buttons=[],
             feedback_options=("Like", "Dislike"),
             layout="panel",
+            autoscroll=False,  # SHOW_NEWEST_QUESTION scrolls instead
             placeholder="Stellen Sie unten Ihre Frage oder wählen Sie eine Beispielfrage.",
         )
         notice = gr.HTML("", elem_id="meldung")
@@ -337,6 +356,7 @@ def build_blocks(handlers: ChatHandlers, settings: Settings) -> gr.Blocks:
             queue=False,
         )
         chatbot.like(handlers.vote, [exchanges], [notice], api_visibility="private", queue=False)
+        chatbot.change(None, js=SHOW_NEWEST_QUESTION, api_visibility="private", queue=False)
         api_question.submit(
             handlers.api_answer,
             [api_question, api_history],
@@ -373,6 +393,7 @@ def build_app(settings: Settings, assistant: Assistant) -> FastAPI:
         server_name=settings.host,
         server_port=settings.port,
         theme=THEME,
+        js=ON_LOAD,
         css=CSS,
         head=HEAD,
         footer_links=["api"],
@@ -414,7 +435,11 @@ def serve(settings: Settings) -> None:
     prepare_index(assistant)
     app = build_app(settings, assistant)
     # No access log: it would record the citizens' IP addresses.
-    uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, log_level="info")
+    # Open streams (browser tabs, API clients) get a few seconds when the server stops.
+    uvicorn.run(
+        app, host=settings.host, port=settings.port, access_log=False, log_level="info",
+        timeout_graceful_shutdown=5,
+    )  # fmt: skip
 
 
 def main() -> None:
