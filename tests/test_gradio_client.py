@@ -1,0 +1,204 @@
+"""The running app as other programs see it: the ``/frage`` API and the ``/dokumente/`` route.
+
+Also: a document ingested while the app runs is answered on the next question, no restart.
+"""
+
+from __future__ import annotations
+
+import http.client
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+from ui_fixtures import (
+    DEVSET_QUESTION,
+    FOLLOW_UP,
+    LATE_DOCUMENT,
+    LATE_QUESTION,
+    LATE_TEXT,
+    SCHLAGLICHT_TXT,
+    START_PDF,
+    RunningApp,
+)
+
+from assistant.ingest import ingest
+
+pytest_plugins = ["ui_fixtures"]
+REFUSAL = "Dazu finde ich in den Dokumenten nichts"
+
+
+@pytest.fixture(scope="module")
+def client(running_app: RunningApp) -> Iterator[Client]:
+    client = Client(running_app.url, verbose=False)
+    yield client
+    client.close()
+
+
+def test_api_is_the_only_public_endpoint(client: Client) -> None:
+    api = client.view_api(print_info=False, return_format="dict")
+    assert isinstance(api, dict)
+    assert list(api["named_endpoints"]) == ["/frage"]
+    assert [p["parameter_name"] for p in api["named_endpoints"]["/frage"]["parameters"]] == [
+        "question",
+        "history",
+    ]
+    assert api["unnamed_endpoints"] == {}
+
+
+def test_api_answers_with_text_and_numbered_sources(
+    client: Client, running_app: RunningApp
+) -> None:
+    text, sources = client.predict(DEVSET_QUESTION, api_name="/frage")
+    assert "[1]" in text
+    assert [source["n"] for source in sources] == list(range(1, len(sources) + 1))
+    first = sources[0]
+    assert set(first) >= {"n", "source", "title", "date", "page", "text", "quote", "url"}
+    assert first["quote"] in text
+    schlaglicht = next(s for s in sources if s["source"] == SCHLAGLICHT_TXT)
+    assert schlaglicht["date"] == "2016-11-13"
+    assert schlaglicht["url"] == f"/dokumente/{SCHLAGLICHT_TXT}"
+    document = httpx.get(running_app.url.rstrip("/") + schlaglicht["url"])
+    assert document.status_code == 200 and "Schlaglicht" in document.text
+
+
+def test_api_streams_partial_answers_before_the_sources(client: Client) -> None:
+    job = client.submit(DEVSET_QUESTION, [], api_name="/frage")
+    job.result(timeout=60)
+    outputs = job.outputs()
+    assert len(outputs) >= 2, "the answer was not streamed"
+    texts = [text for text, _ in outputs]
+    assert all(len(a) < len(b) for a, b in itertools.pairwise(texts))
+    assert outputs[0][1] == [] and outputs[-1][1], "sources come with the complete answer"
+
+
+def test_api_follow_up_uses_the_history(client: Client) -> None:
+    alone, _ = client.predict(FOLLOW_UP, api_name="/frage")
+    assert alone.startswith(REFUSAL)
+    first, _ = client.predict(DEVSET_QUESTION, api_name="/frage")
+    history = [
+        {"role": "user", "content": DEVSET_QUESTION},
+        {"role": "assistant", "content": first},
+    ]
+    text, sources = client.predict(FOLLOW_UP, history, api_name="/frage")
+    assert not text.startswith(REFUSAL)
+    assert SCHLAGLICHT_TXT in {source["source"] for source in sources}
+
+
+def test_api_pdf_sources_link_to_their_page(client: Client) -> None:
+    _, sources = client.predict("Wer führt die StrategieWerkstatt durch?", api_name="/frage")
+    pdf = next(s for s in sources if s["source"] == START_PDF)
+    assert pdf["page"] and pdf["url"] == f"/dokumente/{START_PDF}#page={pdf['page']}"
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "message"),
+    [
+        ("   ", [], "Bitte geben Sie eine Frage ein."),
+        ("Wie " * 200, [], "zu lang"),
+        ("Was ist ein Schlaglicht?", [{"role": "bot"}], "Verlauf"),
+    ],
+)
+def test_api_refuses_bad_input_with_a_german_message(
+    client: Client, question: str, history: list[dict[str, str]], message: str
+) -> None:
+    with pytest.raises(AppError, match=message):
+        client.predict(question, history, api_name="/frage")
+
+
+@pytest.fixture
+def late_document(running_app: RunningApp) -> Iterator[Path]:
+    """A document added to the running app's corpus and index, removed again afterwards."""
+    path = running_app.settings.corpus_dir / LATE_DOCUMENT
+    path.write_text(LATE_TEXT, encoding="utf-8")
+    try:
+        yield path
+    finally:
+        path.unlink()
+        ingest([running_app.settings.corpus_dir], running_app.settings, quiet=True)
+
+
+def test_new_document_is_answered_after_ingest_without_restart(
+    client: Client, running_app: RunningApp, late_document: Path
+) -> None:
+    before, _ = client.predict(LATE_QUESTION, api_name="/frage")
+    assert before.startswith(REFUSAL)
+    report = ingest([running_app.settings.corpus_dir], running_app.settings, quiet=True)
+    assert report.added == [LATE_DOCUMENT]
+    text, sources = client.predict(LATE_QUESTION, api_name="/frage")
+    assert "Stadthalle Chemnitz" in text
+    assert sources[0]["source"] == LATE_DOCUMENT
+
+
+def test_first_start_ingested_the_corpus(running_app: RunningApp) -> None:
+    assert "fehlt oder ist leer: lese zuerst" in running_app.log()
+
+
+def _raw_get(app: RunningApp, path: str) -> http.client.HTTPResponse:
+    """GET exactly ``path`` (no client-side normalisation of ``..`` or percent escapes)."""
+    address = urlsplit(app.url)
+    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=10)
+    connection.request("GET", path)
+    return connection.getresponse()
+
+
+@pytest.fixture
+def corpus_traps(running_app: RunningApp) -> Iterator[None]:
+    """A hidden file and a symlink that points out of the corpus, at the server's log."""
+    corpus = running_app.settings.corpus_dir
+    hidden, link = corpus / ".versteckt.txt", corpus / "verweis-nach-aussen.txt"
+    hidden.write_text("geheim", encoding="utf-8")
+    os.symlink(corpus.parent / "server.log", link)
+    try:
+        yield
+    finally:
+        link.unlink()
+        hidden.unlink()
+
+
+@pytest.mark.usefixtures("corpus_traps")
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/dokumente/../pyproject.toml",
+        "/dokumente/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/dokumente/..%2f..%2fserver.log",
+        "/dokumente/%2E%2E%2Fserver.log",
+        "/dokumente//etc/passwd",
+        "/dokumente/%2Fetc%2Fpasswd",
+        "/dokumente/.versteckt.txt",
+        "/dokumente/verweis-nach-aussen.txt",
+        "/dokumente/gibt-es-nicht.pdf",
+        "/dokumente/",
+    ],
+)
+def test_document_route_refuses_everything_outside_the_corpus(
+    running_app: RunningApp, path: str
+) -> None:
+    response = _raw_get(running_app, path)
+    assert response.status == 404
+    body = response.read()
+    assert b"geheim" not in body and b"Started server process" not in body
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type", "sandboxed"),
+    [
+        (SCHLAGLICHT_TXT, "text/plain; charset=utf-8", True),
+        (START_PDF, "application/pdf", False),
+    ],
+)
+def test_document_route_serves_corpus_files(
+    running_app: RunningApp, name: str, content_type: str, sandboxed: bool
+) -> None:
+    response = httpx.get(f"{running_app.url}dokumente/{name}")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == content_type
+    assert response.content == (running_app.settings.corpus_dir / name).read_bytes()
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert ("sandbox" in response.headers.get("content-security-policy", "")) == sandboxed
