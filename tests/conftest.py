@@ -30,6 +30,8 @@ SHARED_DIR = REPO_DIR.parent / "shared"
 DEVSET_DOCS = SHARED_DIR / "devset" / "docs"
 SEED_DIR = SHARED_DIR / "seed"
 
+pytest_plugins = ["devset_index"]  # the real development-set index, built once per session
+
 MakePdf = Callable[..., Path]
 RunCli = Callable[..., "subprocess.CompletedProcess[str]"]
 
