@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -88,10 +89,16 @@ class SentenceTransformerEmbeddings(IndexEmbeddings):
     """Any sentence-transformers model by name or local path (e5 models get their prefixes)."""
 
     def __init__(self, name_or_path: str) -> None:
+        looks_like_path = name_or_path.startswith(("/", ".", "~"))
+        if looks_like_path and not Path(name_or_path).expanduser().is_dir():
+            raise EmbeddingModelError(
+                f"Das sentence-transformers-Modell „{name_or_path}“ lässt sich nicht laden: "
+                "der Modellordner existiert nicht."
+            )
         try:
             from sentence_transformers import SentenceTransformer
 
-            self._model = SentenceTransformer(name_or_path, device="cpu")
+            self._model = SentenceTransformer(str(Path(name_or_path).expanduser()) if looks_like_path else name_or_path, device="cpu")
         except (OSError, ValueError, ImportError) as error:
             raise EmbeddingModelError(
                 f"Das sentence-transformers-Modell „{name_or_path}“ lässt sich nicht laden "
