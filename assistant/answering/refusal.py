@@ -1,8 +1,9 @@
 """Decide whether the evidence answers the question, or the honest answer is "not found".
 
-Three reasons to refuse, each general: the question is out of scope (personal advice,
+Reasons to refuse, each general: the question is out of scope (personal advice,
 investment tips); it asks about a named thing the corpus never mentions while the rest of it
-is well covered or generic; it asks for facts of a year after the newest document. Otherwise the best
+is well covered or generic; it asks for facts of a year after the newest document; it asks
+what actually happened while the evidence only describes a plan. Otherwise the best
 sentence must cover enough of the question (threshold calibrated on the development set).
 """
 
@@ -26,6 +27,14 @@ _FORWARD_LOOKING = re.compile(
     re.IGNORECASE,
 )
 _ENGLISH = re.compile(r"\b(the|what|who|when|where|which|did|does|how|is|was|were|of|in|to|and)\b", re.IGNORECASE)
+_ASKS_WHAT_HAPPENED = re.compile(r"\b(tatsächlich|wirklich|wurden?)\b", re.IGNORECASE)
+_ASKS_ABOUT_PLANS = re.compile(
+    r"\b(angekündigt|geplant|vorgesehen|beabsichtigt|soll|sollte|sollen|plan\w*|ziel\w*|künftig)\b",
+    re.IGNORECASE,
+)
+_ONLY_PLANNED = re.compile(
+    r"\b(soll|sollen|geplant|plant|planen|vorgesehen|künftig|voraussichtlich|angekündigt)\b", re.IGNORECASE
+)
 _WELL_COVERED = 0.55
 _FEW_KNOWN_WORDS = 2  # "Was plant Sachsen bei Wasserstoff?": the unknown word is the topic
 
@@ -63,6 +72,9 @@ def judge(question: str, terms: QueryTerms, best: Sequence[ScoredSentence], dens
     later = _years_after_corpus(question, newest_date)
     if later and not _FORWARD_LOOKING.search(question):
         return f"Die Dokumente reichen nur bis {newest_date[:4] if newest_date else ''}; zu {later[0]} enthalten sie keine Angaben."
+    if (_ASKS_WHAT_HAPPENED.search(question) and not _ASKS_ABOUT_PLANS.search(question)
+            and best and _ONLY_PLANNED.search(best[0].text)):
+        return "Die Dokumente nennen das nur als Vorhaben; ob und wie es umgesetzt wurde, steht dort nicht."
     if not best or coverage + 2.0 * max(dense_top - 0.80, 0.0) < threshold:
         return "Ich finde keine Stelle, die die Frage beantwortet."
     return None
