@@ -124,10 +124,8 @@ def corpus_file(corpus_dir: Path, requested: str) -> Path | None:
     """The corpus file a request names; None for anything outside, hidden or unsupported."""
     root = corpus_dir.resolve()
     relative = Path(requested)
-    if relative.is_absolute() or any(
-        part in {"", ".."} or part.startswith(".") for part in relative.parts
-    ):
-        return None
+    if relative.is_absolute() or any(part.startswith(".") for part in relative.parts):
+        return None  # also refuses ".." and hidden files
     try:
         candidate = (root / relative).resolve()
     except (OSError, ValueError):  # e.g. a NUL byte or a symlink loop

@@ -91,7 +91,7 @@ def test_api_follow_up_uses_the_history(client: Client) -> None:
 
 
 def test_api_pdf_sources_link_to_their_page(client: Client) -> None:
-    _, sources = client.predict("Wer führt die StrategieWerkstatt durch?", api_name="/frage")
+    _, sources = client.predict("Wo hat die VDI/VDE-IT ihren Hauptsitz?", api_name="/frage")
     pdf = next(s for s in sources if s["source"] == START_PDF)
     assert pdf["page"] and pdf["url"] == f"/dokumente/{START_PDF}#page={pdf['page']}"
 

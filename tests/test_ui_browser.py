@@ -105,6 +105,9 @@ def test_answer_streams_with_dated_sources_that_open_and_follow_up_works(
     expect(follow_up).not_to_contain_text("Dazu finde ich in den Dokumenten nichts")
     expect(follow_up.locator(f'a[href*="{SCHLAGLICHT_TXT}"]').first).to_be_visible()
     expect(chat.answers).to_have_count(2)
+    # Privacy: no third-party requests (fonts, analytics) and no cookies.
+    assert chat.foreign_requests == []
+    assert page.context.cookies() == []
 
 
 def test_chat_fits_a_phone(open_chat: OpenChat, artifacts: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from assistant.rendering import (
 )
 from assistant.service import Assistant
 from assistant.settings import Settings
-from assistant.ui import ChatHandlers, Exchange, corpus_file, history_turns
+from assistant.ui import ChatHandlers, Exchange, corpus_file, document_response, history_turns
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = (
@@ -205,6 +206,20 @@ def test_corpus_file_finds_files_inside_also_through_inner_symlinks(corpus: Path
     assert corpus_file(corpus, "innen.txt") == (corpus / "notiz.txt").resolve()
 
 
+def test_html_documents_open_sandboxed_and_text_as_utf8(tmp_path: Path) -> None:
+    page = tmp_path / "seite.html"
+    page.write_text("<script>alert(1)</script><p>Text</p>", encoding="utf-8")
+    html = document_response(page)
+    assert html.media_type == "text/html" and html.body == page.read_bytes()
+    assert html.headers["content-security-policy"].startswith("sandbox;")
+    note = tmp_path / "notiz.txt"
+    note.write_bytes("Größe: 5 € – Maße".encode("cp1252"))
+    text = document_response(note)
+    assert text.media_type == "text/plain; charset=utf-8"
+    assert text.body.decode("utf-8") == "Größe: 5 € – Maße"
+    assert text.headers["x-content-type-options"] == "nosniff"
+
+
 @pytest.fixture
 def handlers(tmp_path: Path) -> ChatHandlers:
     """Handlers on an assistant without index: input rules are checked before any search."""
@@ -225,6 +240,30 @@ def test_too_long_question_stays_in_the_box_with_a_german_notice(handlers: ChatH
     [(chat, exchanges, box, notice)] = list(handlers.answer(question, []))
     assert chat == [] and exchanges == [] and box == question
     assert "zu lang" in notice and "höchstens 50 Zeichen" in notice
+
+
+def test_assistant_error_while_answering_gives_its_german_message(tmp_path: Path) -> None:
+    settings = Settings(index_dir=tmp_path / "index", embedding_model="unbekannt:modell")
+    handlers = ChatHandlers(Assistant(settings), FeedbackStore(tmp_path / "feedback"), tmp_path)
+    pending, failed = list(handlers.answer("Was ist ein Schlaglicht?", []))
+    assert len(pending[0]) == 2 and pending[2] == ""  # question and "searching" shown at once
+    chat, exchanges, box, notice = failed
+    assert chat == [] and exchanges == [] and box == "Was ist ein Schlaglicht?"
+    assert "Unbekanntes Embedding-Modell" in notice
+
+
+def test_unexpected_failure_shows_a_friendly_notice_and_is_logged(
+    handlers: ChatHandlers, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(question: str, history: object) -> Iterator[Answer]:
+        yield Answer(question, "Ein Teil", True, [], [], partial=True)
+        raise RuntimeError("kaputt")
+
+    monkeypatch.setattr(handlers.assistant, "stream", broken)
+    *_, (chat, exchanges, box, notice) = handlers.answer("Was ist ein Schlaglicht?", [])
+    assert chat == [] and exchanges == [] and box == "Was ist ein Schlaglicht?"
+    assert "Entschuldigung" in notice and "kaputt" not in notice and "Traceback" not in notice
+    assert "kaputt" in caplog.text
 
 
 def test_follow_up_history_holds_answer_texts_without_sources() -> None:

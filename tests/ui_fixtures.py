@@ -20,7 +20,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Dialog, Locator, Page, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Dialog,
+    Locator,
+    Page,
+    Request,
+    sync_playwright,
+)
 
 from assistant.service import CorpusInfo
 from assistant.settings import DEFAULT_EMBEDDING_MODEL, Settings
@@ -171,11 +179,17 @@ class ChatPage:
     def __init__(self, page: Page) -> None:
         self.page = page
         self.dialogs: list[str] = []
+        self.foreign_requests: list[str] = []  # anything not sent to the app on 127.0.0.1
         page.on("dialog", self._dismiss)
+        page.on("request", self._note_request)
 
     def _dismiss(self, dialog: Dialog) -> None:
         self.dialogs.append(dialog.message)
         dialog.dismiss()
+
+    def _note_request(self, request: Request) -> None:
+        if not request.url.startswith(("http://127.0.0.1:", "data:", "blob:")):
+            self.foreign_requests.append(request.url)
 
     @property
     def answers(self) -> Locator:
