@@ -163,10 +163,12 @@ def document_response(path: Path) -> Response:
 
 @dataclass
 class Exchange:
-    """One question of a conversation and its answer (None until the first part arrives)."""
+    """One question of a conversation, its answer (None until the first part arrives) and the
+    answer's HTML, rendered once when the answer arrives, not on every update of the chat."""
 
     question: str
     answer: Answer | None = None
+    html: str = PENDING_ANSWER
 
 
 def history_turns(exchanges: list[Exchange]) -> list[Turn]:
@@ -201,15 +203,16 @@ class ChatHandlers:
             return None
         return document_url(passage.source, passage.page)
 
-    def messages(self, exchanges: list[Exchange]) -> list[dict[str, str]]:
+    def answered(self, question: str, answer: Answer) -> Exchange:
+        return Exchange(question, answer, render_answer(answer, self.link))
+
+    @staticmethod
+    def messages(exchanges: list[Exchange]) -> list[dict[str, str]]:
         chat: list[dict[str, str]] = []
         for exchange in exchanges:
-            answer = (
-                render_answer(exchange.answer, self.link) if exchange.answer else PENDING_ANSWER
-            )
             chat += [
                 {"role": "user", "content": render_question(exchange.question)},
-                {"role": "assistant", "content": answer},
+                {"role": "assistant", "content": exchange.html},
             ]
         return chat
 
@@ -234,7 +237,7 @@ class ChatHandlers:
         yield self.messages(current), current, "", ""
         try:
             for answer in self.assistant.stream(question, history):
-                current[-1] = Exchange(question, answer)
+                current[-1] = self.answered(question, answer)
                 yield self.messages(current), current, "", ""
         except AssistantError as error:
             yield self.messages(exchanges), exchanges, question, render_notice(str(error))
