@@ -164,6 +164,17 @@ def test_html_boilerplate_is_dropped(
     assert "<" not in text and "function" not in text
 
 
+@pytest.mark.parametrize("name", [n for n in DEVSET_FILES if n.endswith((".html", ".htm"))])
+def test_html_keeps_every_paragraph_of_the_main_content(
+    name: str, devset_docs: Path, devset_documents: dict[str, Document]
+) -> None:
+    """Lead paragraphs ("teaser") included: they often carry the key facts."""
+    text = " ".join(devset_documents[name].text.split())
+    tree = lxml_html.fromstring((devset_docs / name).read_bytes())
+    paragraphs = [" ".join(" ".join(p.itertext()).split()) for p in tree.xpath("(//main | //article)//p")]
+    assert not [p for p in paragraphs if len(p) >= 40 and p not in text]
+
+
 def test_html_main_text_without_banner_nav_footer_script(tmp_path: Path) -> None:
     path = tmp_path / "meldung.html"
     path.write_text(
@@ -231,13 +242,15 @@ def test_markdown_devset_has_no_markup_left(devset_documents: dict[str, Document
     ],
 )
 def test_encodings_are_detected(tmp_path: Path, encoding: str, text: str) -> None:
-    body = "\n".join([
-        "Medieninformation zur Förderung",
-        "",
-        text,
-        "Die Förderrichtlinie gilt für kleine und mittlere Unternehmen in Sachsen, die",
-        "Maßnahmen zur Digitalisierung planen. Anträge können ab März gestellt werden.",
-    ])
+    body = "\n".join(
+        [
+            "Medieninformation zur Förderung",
+            "",
+            text,
+            "Die Förderrichtlinie gilt für kleine und mittlere Unternehmen in Sachsen, die",
+            "Maßnahmen zur Digitalisierung planen. Anträge können ab März gestellt werden.",
+        ]
+    )
     path = tmp_path / f"meldung-{encoding}.txt"
     path.write_bytes(body.encode(encoding))
     document = _load(path)

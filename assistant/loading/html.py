@@ -45,6 +45,7 @@ def extract_html(path: Path, data: bytes) -> Extracted:
         include_links=False,
         with_metadata=True,
         deduplicate=True,
+        favor_recall=True,  # precision mode drops lead paragraphs ("teaser")
     )
     if result is None or not (result.text or "").strip():
         raise DocumentError(path, "Die Webseite enthält keinen erkennbaren Haupttext.")
