@@ -171,7 +171,9 @@ def test_html_keeps_every_paragraph_of_the_main_content(
     """Lead paragraphs ("teaser") included: they often carry the key facts."""
     text = " ".join(devset_documents[name].text.split())
     tree = lxml_html.fromstring((devset_docs / name).read_bytes())
-    paragraphs = [" ".join(" ".join(p.itertext()).split()) for p in tree.xpath("(//main | //article)//p")]
+    paragraphs = [
+        " ".join(" ".join(p.itertext()).split()) for p in tree.xpath("(//main | //article)//p")
+    ]
     assert not [p for p in paragraphs if len(p) >= 40 and p not in text]
 
 
