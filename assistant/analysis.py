@@ -24,11 +24,46 @@ _TOKEN = re.compile(r"\d{1,3}(?:\.\d{3})+(?!\d)|\d+(?:[.,]\d+)*|[^\W\d_]+(?:[-/]
 _MIN_PART = 4  # shortest compound part that counts ("bau" in "Maschinenbau" does not)
 _LINKING = ("s", "es", "n", "en")
 STOPWORDS = frozenset(w.translate(_FOLD) for w in (*STOPWORDS_GERMAN, *STOPWORDS_EN_PLUS)) | {
-    "gibt", "eigentlich", "genau", "mal", "denn", "bitte", "wurde", "wurden", "worden",
-    "wer", "wie", "was", "wann", "wo", "wohin", "woher", "warum", "wieso", "weshalb", "welche",
-    "welcher", "welches", "welchen", "welchem", "viele", "viel", "ne", "so", "is", "hab",
+    "gibt",
+    "eigentlich",
+    "genau",
+    "mal",
+    "denn",
+    "bitte",
+    "wurde",
+    "wurden",
+    "worden",
+    "wer",
+    "wie",
+    "was",
+    "wann",
+    "wo",
+    "wohin",
+    "woher",
+    "warum",
+    "wieso",
+    "weshalb",
+    "welche",
+    "welcher",
+    "welches",
+    "welchen",
+    "welchem",
+    "viele",
+    "viel",
+    "ne",
+    "so",
+    "is",
+    "hab",
     # words about the corpus itself, not about its content
-    "dokument", "dokumente", "dokumenten", "quelle", "quellen", "steht", "stehen", "sagen", "sagt",
+    "dokument",
+    "dokumente",
+    "dokumenten",
+    "quelle",
+    "quellen",
+    "steht",
+    "stehen",
+    "sagen",
+    "sagt",
 }
 
 
@@ -94,8 +129,10 @@ class Vocabulary:
 
     def knows(self, word: str) -> bool:
         """True if the corpus uses the word, a form of it, or a compound containing it."""
-        return word in self.counts or stem(word) in self.stems or (
-            len(word) >= 5 and word in self._joined
+        return (
+            word in self.counts
+            or stem(word) in self.stems
+            or (len(word) >= 5 and word in self._joined)
         )
 
     @functools.cached_property
@@ -138,7 +175,11 @@ def _split(word: str, stems: frozenset[str]) -> list[str]:
         tail_stem = stem(tail)
         if tail_stem not in stems:
             continue
-        heads = [head] + [head[: -len(s)] for s in _LINKING if head.endswith(s) and len(head) - len(s) >= _MIN_PART]
+        heads = [head] + [
+            head[: -len(s)]
+            for s in _LINKING
+            if head.endswith(s) and len(head) - len(s) >= _MIN_PART
+        ]
         for candidate in heads:
             if stem(candidate) in stems or candidate in stems:
                 parts = [stem(candidate), tail_stem]
@@ -168,8 +209,12 @@ class Analyzer:
         index = 0
         while index < len(tokens):
             pair = "".join(tokens[index : index + 2])
-            parts_known = all(self.vocabulary.knows(t) and len(t) > 4 for t in tokens[index : index + 2])
-            if index + 1 < len(tokens) and (pair in self.vocabulary or (not parts_known and self.vocabulary.knows(pair))):
+            parts_known = all(
+                self.vocabulary.knows(t) and len(t) > 4 for t in tokens[index : index + 2]
+            )
+            if index + 1 < len(tokens) and (
+                pair in self.vocabulary or (not parts_known and self.vocabulary.knows(pair))
+            ):
                 joined.append(pair)
                 index += 2
             else:

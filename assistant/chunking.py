@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from assistant.documents import Chunk, Document
 
@@ -18,7 +19,7 @@ _BULLET = re.compile(r"^\s*(?:[-–•▪●◦*]|\d{1,2}[.)])\s+")
 
 
 @functools.cache
-def _segmenter():  # type: ignore[no-untyped-def]
+def _segmenter() -> Any:
     import pysbd
 
     return pysbd.Segmenter(language="de", clean=False)
@@ -90,7 +91,9 @@ def _units(page_text: str, size: int) -> Iterator[tuple[str, str | None, bool]]:
                 yield part, heading, index == 0
 
 
-def _pack(units: list[tuple[str, str | None, bool]], size: int, overlap: int) -> Iterator[tuple[str, str | None]]:
+def _pack(
+    units: list[tuple[str, str | None, bool]], size: int, overlap: int
+) -> Iterator[tuple[str, str | None]]:
     """Pack sentences into chunks; a heading never ends a chunk, overlap repeats tail sentences."""
     current: list[str] = []
     current_len = 0

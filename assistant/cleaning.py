@@ -44,7 +44,9 @@ def strip_running_lines(pages: Sequence[str]) -> list[str]:
     for lines in page_lines:
         counts.update({_line_key(line) for line in lines if line.strip()})
     threshold = max(2, (len(pages) + 1) // 2)
-    repeated = {key for key, count in counts.items() if count >= threshold} if len(pages) > 1 else set()
+    repeated = (
+        {key for key, count in counts.items() if count >= threshold} if len(pages) > 1 else set()
+    )
     cleaned = []
     for lines in page_lines:
         kept = [

@@ -14,49 +14,77 @@ from assistant.errors import AssistantError, InputError
 from assistant.settings import Settings
 
 
-def add_answer_commands(commands: Any, add_common: Callable[[argparse.ArgumentParser], None]) -> None:
+def add_answer_commands(
+    commands: Any, add_common: Callable[[argparse.ArgumentParser], None]
+) -> None:
     ask = commands.add_parser(
-        "ask", help="eine Frage beantworten (oder viele als JSON-Zeilen)",
+        "ask",
+        help="eine Frage beantworten (oder viele als JSON-Zeilen)",
         description="Beantwortet eine Frage mit Quellen. Mit --jsonl liest der Befehl JSON-Zeilen "
         '{"question": ..., "history": [{"role", "content"}, ...]} von der Standardeingabe und schreibt '
         "je Frage eine JSON-Zeile (answered, answer, citations, passages).",
     )
     ask.add_argument("question", nargs="?", metavar="FRAGE", help="die Frage (nicht mit --jsonl)")
-    ask.add_argument("--history", type=Path, metavar="DATEI",
-                     help='frühere Gesprächsschritte als JSON-Liste [{"role": "user", "content": ...}, ...]')
-    ask.add_argument("--jsonl", action="store_true", help="Fragen als JSON-Zeilen von stdin, Antworten als JSON-Zeilen")
-    ask.add_argument("--llm", choices=["none", "openai", "ollama"], help="Sprachmodell (Standard: none)")
+    ask.add_argument(
+        "--history",
+        type=Path,
+        metavar="DATEI",
+        help='frühere Gesprächsschritte als JSON-Liste [{"role": "user", "content": ...}, ...]',
+    )
+    ask.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="Fragen als JSON-Zeilen von stdin, Antworten als JSON-Zeilen",
+    )
+    ask.add_argument(
+        "--llm", choices=["none", "openai", "ollama"], help="Sprachmodell (Standard: none)"
+    )
     add_common(ask)
 
     evaluate = commands.add_parser(
-        "eval", help="Fragen mit Sollantworten auswerten",
+        "eval",
+        help="Fragen mit Sollantworten auswerten",
         description="Beantwortet alle Fragen einer JSON-Lines-Datei (Format des Entwicklungssatzes) "
         "und gibt Trefferquote, MRR, Faktenabdeckung und Verweigerungsquote aus, auch je Fragetyp.",
     )
     evaluate.add_argument("questions", type=Path, metavar="FRAGEN.jsonl")
-    evaluate.add_argument("--output", type=Path, metavar="DATEI", help="Antworten zusätzlich als JSON-Zeilen speichern")
+    evaluate.add_argument(
+        "--output",
+        type=Path,
+        metavar="DATEI",
+        help="Antworten zusätzlich als JSON-Zeilen speichern",
+    )
     evaluate.add_argument("--json", action="store_true", help="Kennzahlen als JSON ausgeben")
-    evaluate.add_argument("--llm", choices=["none", "openai", "ollama"], help="Sprachmodell (Standard: none)")
+    evaluate.add_argument(
+        "--llm", choices=["none", "openai", "ollama"], help="Sprachmodell (Standard: none)"
+    )
     add_common(evaluate)
 
-    serve = commands.add_parser("serve", help="den Web-Chat starten",
-                                description="Startet den Web-Chat (Gradio). Fehlt der Index, wird corpus/ zuerst eingelesen.")
+    serve = commands.add_parser(
+        "serve",
+        help="den Web-Chat starten",
+        description="Startet den Web-Chat (Gradio). Fehlt der Index, wird corpus/ zuerst eingelesen.",
+    )
     serve.add_argument("--host", help="Adresse (Standard: 127.0.0.1, Umgebung ASSISTANT_HOST)")
     serve.add_argument("--port", type=int, help="Port (Standard: 7860, Umgebung ASSISTANT_PORT)")
-    serve.add_argument("--llm", choices=["none", "openai", "ollama"], help="Sprachmodell (Standard: none)")
+    serve.add_argument(
+        "--llm", choices=["none", "openai", "ollama"], help="Sprachmodell (Standard: none)"
+    )
     add_common(serve)
 
 
-def _turns(raw: Any, where: str) -> list[Turn]:
+def turns_from_json(raw: Any, where: str) -> list[Turn]:
     if raw is None:
         return []
     if not isinstance(raw, list) or not all(
-        isinstance(t, dict) and t.get("role") in {"user", "assistant"} and isinstance(t.get("content"), str)
+        isinstance(t, dict)
+        and t.get("role") in {"user", "assistant"}
+        and isinstance(t.get("content"), str)
         for t in raw
     ):
         raise InputError(
-            f"{where}: der Verlauf muss eine Liste von Objekten mit \"role\" (user/assistant) und "
-            "\"content\" (Text) sein."
+            f'{where}: der Verlauf muss eine Liste von Objekten mit "role" (user/assistant) und '
+            '"content" (Text) sein.'
         )
     return [Turn(t["role"], t["content"]) for t in raw]
 
@@ -71,7 +99,9 @@ def print_answer(answer: Answer) -> None:
         for citation in answer.citations:
             passage = citation.passage
             page = f", S. {passage.page}" if passage.page else ""
-            print(f"  [{citation.n}] {passage.title} ({format_date(passage.date)}{page}) – {passage.source}")
+            print(
+                f"  [{citation.n}] {passage.title} ({format_date(passage.date)}{page}) – {passage.source}"
+            )
             print(f"      „{citation.quote}“")
 
 
@@ -81,18 +111,26 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
     assistant = Assistant(settings)
     if args.jsonl:
         if args.question:
-            raise InputError("Mit --jsonl kommen die Fragen von der Standardeingabe, nicht als Argument.")
+            raise InputError(
+                "Mit --jsonl kommen die Fragen von der Standardeingabe, nicht als Argument."
+            )
         for answer in answer_lines(assistant, sys.stdin):
             print(json.dumps(answer, ensure_ascii=False), flush=True)
         return 0
     if not args.question:
-        raise InputError('Bitte geben Sie eine Frage an, z. B. assistant ask "Wann startete die StrategieWerkstatt?"')
+        raise InputError(
+            'Bitte geben Sie eine Frage an, z. B. assistant ask "Wann startete die StrategieWerkstatt?"'
+        )
     history: list[Turn] = []
     if args.history:
         try:
-            history = _turns(json.loads(args.history.read_text(encoding="utf-8")), str(args.history))
+            history = turns_from_json(
+                json.loads(args.history.read_text(encoding="utf-8")), str(args.history)
+            )
         except (OSError, json.JSONDecodeError) as error:
-            raise InputError(f"{args.history}: die Verlaufsdatei ist nicht lesbar ({error}).") from error
+            raise InputError(
+                f"{args.history}: die Verlaufsdatei ist nicht lesbar ({error})."
+            ) from error
     print_answer(assistant.ask(args.question, history))
     return 0
 
@@ -106,7 +144,9 @@ def answer_lines(assistant: Any, lines: Iterable[str]) -> Iterable[dict[str, Any
             request = json.loads(line)
             if not isinstance(request, dict) or not isinstance(request.get("question"), str):
                 raise InputError(f'Zeile {number}: erwartet wird ein Objekt mit "question" (Text).')
-            answer = assistant.ask(request["question"], _turns(request.get("history"), f"Zeile {number}"))
+            answer = assistant.ask(
+                request["question"], turns_from_json(request.get("history"), f"Zeile {number}")
+            )
             yield answer.to_json()
         except json.JSONDecodeError as error:
             yield _error_line(f"Zeile {number}: kein gültiges JSON ({error.msg}).")

@@ -27,7 +27,11 @@ def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
     if not any(turn.role == "user" for turn in history):
         return False
     content = [w for w in words(question) if w not in STOPWORDS]
-    return bool(_LEANING_START.match(question)) or len(content) <= 2 or bool(_REFERENCES.search(question))
+    return (
+        bool(_LEANING_START.match(question))
+        or len(content) <= 2
+        or bool(_REFERENCES.search(question))
+    )
 
 
 def standalone_question(question: str, history: Sequence[Turn]) -> str:

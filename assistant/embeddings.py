@@ -98,14 +98,22 @@ class SentenceTransformerEmbeddings(IndexEmbeddings):
         try:
             from sentence_transformers import SentenceTransformer
 
-            self._model = SentenceTransformer(str(Path(name_or_path).expanduser()) if looks_like_path else name_or_path, device="cpu")
+            self._model = SentenceTransformer(
+                str(Path(name_or_path).expanduser()) if looks_like_path else name_or_path,
+                device="cpu",
+            )
         except (OSError, ValueError, ImportError) as error:
             raise EmbeddingModelError(
                 f"Das sentence-transformers-Modell „{name_or_path}“ lässt sich nicht laden "
                 f"({error}). Ohne Internetzugang geben Sie einen lokalen Modellordner an."
             ) from error
         self.model_id = f"{_ST_PREFIX}{name_or_path}"
-        self.dimension = int(self._model.get_embedding_dimension())
+        dimension = self._model.get_embedding_dimension()
+        if dimension is None:
+            raise EmbeddingModelError(
+                f"Das Modell „{name_or_path}“ nennt keine Vektordimension; es ist kein Satz-Embedding-Modell."
+            )
+        self.dimension = int(dimension)
         is_e5 = "e5" in name_or_path.casefold()
         self._query_prefix, self._passage_prefix = ("query: ", "passage: ") if is_e5 else ("", "")
         self._lock = threading.Lock()

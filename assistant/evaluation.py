@@ -18,7 +18,17 @@ from assistant.errors import InputError
 from assistant.service import Assistant
 
 _K = 5
-_FOLDS = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"), ("„", '"'), ("“", '"'), ("”", '"'), ("–", "-"), ("\u00ad", ""))
+_FOLDS = (
+    ("ä", "ae"),
+    ("ö", "oe"),
+    ("ü", "ue"),
+    ("ß", "ss"),
+    ("„", '"'),
+    ("“", '"'),
+    ("”", '"'),
+    ("–", "-"),
+    ("\u00ad", ""),
+)
 
 
 def normalise(text: str) -> str:
@@ -36,7 +46,11 @@ def _base(source: str | None) -> str:
 
 def _load(path: Path) -> list[dict[str, Any]]:
     try:
-        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return [
+            json.loads(line)
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
     except (OSError, json.JSONDecodeError) as error:
         raise InputError(f"{path}: die Fragendatei ist nicht lesbar ({error}).") from error
 
@@ -73,21 +87,32 @@ def score_one(question: dict[str, Any], result: dict[str, Any], tally: _Tally) -
         tally.add("citation_precision", float(_base(citation.get("source")) in gold))
 
 
-def evaluate(assistant: Assistant, questions_path: Path, output: Path | None = None) -> dict[str, Any]:
+def evaluate(
+    assistant: Assistant, questions_path: Path, output: Path | None = None
+) -> dict[str, Any]:
     """Answer every question and compute the figures, overall and per question type."""
     from assistant.cli_answers import answer_lines
 
     questions = _load(questions_path)
     results = list(answer_lines(assistant, (json.dumps(q, ensure_ascii=False) for q in questions)))
     if output:
-        output.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results), encoding="utf-8")
+        output.write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results), encoding="utf-8"
+        )
     overall = _Tally()
     by_type: dict[str, _Tally] = defaultdict(_Tally)
     for question, result in zip(questions, results, strict=True):
         score_one(question, result, overall)
         score_one(question, result, by_type[question.get("type", "?")])
-    names = [f"recall@{_K}", "mrr@10", f"fact_recall@{_K}", "answer_fact_coverage", "citation_precision",
-             "answered_when_answerable", "refused_when_unanswerable"]
+    names = [
+        f"recall@{_K}",
+        "mrr@10",
+        f"fact_recall@{_K}",
+        "answer_fact_coverage",
+        "citation_precision",
+        "answered_when_answerable",
+        "refused_when_unanswerable",
+    ]
     return {
         "questions": len(questions),
         **{name: overall.mean(name) for name in names},
@@ -100,8 +125,12 @@ def evaluate(assistant: Assistant, questions_path: Path, output: Path | None = N
 
 def format_report(report: dict[str, Any]) -> str:
     lines = [f"Fragen: {report['questions']}"]
-    lines += [f"  {name:<28} {value:.3f}" for name, value in report.items() if isinstance(value, float)]
+    lines += [
+        f"  {name:<28} {value:.3f}" for name, value in report.items() if isinstance(value, float)
+    ]
     lines.append("Je Fragetyp:")
     for kind, figures in report["by_type"].items():
-        lines.append(f"  {kind:<12} " + "  ".join(f"{name}={value:.2f}" for name, value in figures.items()))
+        lines.append(
+            f"  {kind:<12} " + "  ".join(f"{name}={value:.2f}" for name, value in figures.items())
+        )
     return "\n".join(lines)

@@ -99,8 +99,13 @@ def _record(document: Document, path: Path, chunk_count: int) -> DocumentRecord:
     )
 
 
-def _embed(chunks: list[Chunk], embeddings: IndexEmbeddings, reusable: dict[str, np.ndarray],
-           batch_size: int, quiet: bool) -> tuple[np.ndarray, int]:
+def _embed(
+    chunks: list[Chunk],
+    embeddings: IndexEmbeddings,
+    reusable: dict[str, np.ndarray],
+    batch_size: int,
+    quiet: bool,
+) -> tuple[np.ndarray, int]:
     """Vectors for all chunks, reusing stored ones; returns (vectors, number newly embedded)."""
     hashes = [embed_hash(c, embeddings.model_id) for c in chunks]
     todo = [i for i, h in enumerate(hashes) if h not in reusable]
@@ -108,7 +113,9 @@ def _embed(chunks: list[Chunk], embeddings: IndexEmbeddings, reusable: dict[str,
     for i, digest in enumerate(hashes):
         if digest in reusable:
             vectors[i] = reusable[digest]
-    with tqdm(total=len(todo), desc="Einbetten", unit=" Abschnitte", disable=quiet or not todo) as bar:
+    with tqdm(
+        total=len(todo), desc="Einbetten", unit=" Abschnitte", disable=quiet or not todo
+    ) as bar:
         for start in range(0, len(todo), batch_size):
             batch = todo[start : start + batch_size]
             vectors[batch] = embeddings.embed_passages([chunks[i].embedding_text() for i in batch])
@@ -145,22 +152,38 @@ def _open_previous(store: IndexStore, model_id: str) -> IndexSnapshot | None:
         return None
 
 
-def _run(paths: Iterable[Path], settings: Settings, store: IndexStore, snapshot: IndexSnapshot | None,
-         embeddings: IndexEmbeddings, report: IngestReport, dry_run: bool, quiet: bool) -> IngestReport:
-    previous = snapshot.manifest if snapshot else Manifest(embeddings.model_id, embeddings.dimension)
+def _run(
+    paths: Iterable[Path],
+    settings: Settings,
+    store: IndexStore,
+    snapshot: IndexSnapshot | None,
+    embeddings: IndexEmbeddings,
+    report: IngestReport,
+    dry_run: bool,
+    quiet: bool,
+) -> IngestReport:
+    previous = (
+        snapshot.manifest if snapshot else Manifest(embeddings.model_id, embeddings.dimension)
+    )
     candidates, folders = _collect(paths, report)
     max_bytes = int(settings.max_file_mb * 1_000_000)
 
     kept: dict[str, DocumentRecord] = {}  # unchanged records, by source
     loaded: list[tuple[_Candidate, Document]] = []
     seen: set[str] = set()
-    iterator = tqdm(candidates, desc="Lesen", unit=" Dateien", disable=quiet or len(candidates) < 20)
+    iterator = tqdm(
+        candidates, desc="Lesen", unit=" Dateien", disable=quiet or len(candidates) < 20
+    )
     for candidate in iterator:
         seen.add(candidate.source)
         old = previous.documents.get(candidate.source)
         try:
             size = candidate.path.stat().st_size
-            if old and size <= max_bytes and file_hash(candidate.path.read_bytes()) == old.content_hash:
+            if (
+                old
+                and size <= max_bytes
+                and file_hash(candidate.path.read_bytes()) == old.content_hash
+            ):
                 kept[candidate.source] = old
                 report.unchanged.append(candidate.source)
                 continue
@@ -171,7 +194,9 @@ def _run(paths: Iterable[Path], settings: Settings, store: IndexStore, snapshot:
                 kept[candidate.source] = old
             continue
         except OSError as error:
-            report.failed.append((candidate.source, f"Die Datei lässt sich nicht lesen ({error.strerror})."))
+            report.failed.append(
+                (candidate.source, f"Die Datei lässt sich nicht lesen ({error.strerror}).")
+            )
             if old:
                 kept[candidate.source] = old
             continue
@@ -203,7 +228,9 @@ def _run(paths: Iterable[Path], settings: Settings, store: IndexStore, snapshot:
             continue
         primaries[document.content_hash] = primaries[document.text_hash] = document.source
         fresh.append((candidate.path, document))
-        (report.updated if document.source in previous.documents else report.added).append(document.source)
+        (report.updated if document.source in previous.documents else report.added).append(
+            document.source
+        )
     aliases: dict[str, set[str]] = {}
     for duplicate, original in report.duplicates:
         aliases.setdefault(original, set()).add(duplicate)
@@ -229,8 +256,14 @@ def _run(paths: Iterable[Path], settings: Settings, store: IndexStore, snapshot:
         record.aliases = sorted(aliases.get(document.source, set()))
         manifest.documents[document.source] = record
         chunks.extend(document_chunks)
-    reusable = snapshot.vectors_by_hash(embed_hash(c, embeddings.model_id) for c in chunks) if snapshot else {}
-    vectors, report.chunks_embedded = _embed(chunks, embeddings, reusable, settings.embedding_batch_size, quiet)
+    reusable = (
+        snapshot.vectors_by_hash(embed_hash(c, embeddings.model_id) for c in chunks)
+        if snapshot
+        else {}
+    )
+    vectors, report.chunks_embedded = _embed(
+        chunks, embeddings, reusable, settings.embedding_batch_size, quiet
+    )
     report.version = IndexStore(settings.index_dir).commit(manifest, chunks, vectors)
     report.documents_total = len(manifest.documents)
     report.chunks_total = len(chunks)
@@ -252,18 +285,27 @@ def remove_document(source: str, settings: Settings) -> DocumentRecord:
         snapshot = store.open()
         try:
             manifest = snapshot.manifest
-            matches = [s for s in manifest.documents if s == source or Path(s).name == Path(source).name]
+            matches = [
+                s for s in manifest.documents if s == source or Path(s).name == Path(source).name
+            ]
             if len(matches) != 1:
                 raise DocumentNotIndexedError(source, sorted(manifest.documents))
             removed = manifest.documents.pop(matches[0])
             chunks: list[Chunk] = []
             for remaining in sorted(manifest.documents):
                 chunks.extend(_stored_chunks(snapshot, remaining))
-            reusable = snapshot.vectors_by_hash(embed_hash(c, manifest.embedding_model) for c in chunks)
+            reusable = snapshot.vectors_by_hash(
+                embed_hash(c, manifest.embedding_model) for c in chunks
+            )
             vectors = np.array(
-                [reusable[embed_hash(c, manifest.embedding_model)] for c in chunks], dtype=np.float32
+                [reusable[embed_hash(c, manifest.embedding_model)] for c in chunks],
+                dtype=np.float32,
             ).reshape(len(chunks), manifest.dimension)
-            store.commit(Manifest(manifest.embedding_model, manifest.dimension, manifest.documents), chunks, vectors)
+            store.commit(
+                Manifest(manifest.embedding_model, manifest.dimension, manifest.documents),
+                chunks,
+                vectors,
+            )
             return removed
         finally:
             snapshot.close()

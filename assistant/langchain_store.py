@@ -131,10 +131,17 @@ def _manifest(
             continue
         first = own[0]
         manifest.documents[source] = DocumentRecord(
-            source=source, path="", title=first.title or source, date=first.date,
-            publisher=first.publisher, kind=first.kind, content_hash=digest, text_hash=digest,
+            source=source,
+            path="",
+            title=first.title or source,
+            date=first.date,
+            publisher=first.publisher,
+            kind=first.kind,
+            content_hash=digest,
+            text_hash=digest,
             page_count=max(1, len({c.page for c in own if c.page is not None})),
-            chunk_count=len(own), ingested_at=now,
+            chunk_count=len(own),
+            ingested_at=now,
         )
     return manifest
 
@@ -272,8 +279,13 @@ class AssistantVectorStore(VectorStore):
             self._store.commit(manifest, chunks, vectors)
         return chosen
 
-    def _new_chunks(self, texts: list[str], metadatas: list[dict[str, Any]], ids: list[str],
-                    previous: list[Chunk]) -> list[Chunk]:
+    def _new_chunks(
+        self,
+        texts: list[str],
+        metadatas: list[dict[str, Any]],
+        ids: list[str],
+        previous: list[Chunk],
+    ) -> list[Chunk]:
         """Chunks for the added texts; a repeated id keeps its last text and its old position."""
         old = {chunk.chunk_id: chunk for chunk in previous}
         next_position: dict[str, int] = {}
@@ -293,9 +305,15 @@ class AssistantVectorStore(VectorStore):
                 next_position[source] = position + 1
             added.pop(chunk_id, None)
             added[chunk_id] = Chunk(
-                chunk_id=chunk_id, source=source, text=text, title=str(metadata.get("title") or ""),
-                date=_date(metadata.get("date")), page=_page(metadata.get("page")),
-                publisher=metadata.get("publisher"), kind="document", position=position,
+                chunk_id=chunk_id,
+                source=source,
+                text=text,
+                title=str(metadata.get("title") or ""),
+                date=_date(metadata.get("date")),
+                page=_page(metadata.get("page")),
+                publisher=metadata.get("publisher"),
+                kind="document",
+                position=position,
             )
         return list(added.values())
 

@@ -12,8 +12,24 @@ from datetime import date
 from assistant.documents import GERMAN_MONTHS, DocumentKind
 
 _MONTH_NUMBER = {name.casefold(): index for index, name in enumerate(GERMAN_MONTHS, start=1)}
-_MONTH_NUMBER.update({"jan": 1, "feb": 2, "mär": 3, "maerz": 3, "märz": 3, "apr": 4, "jun": 6,
-                      "jul": 7, "aug": 8, "sep": 9, "sept": 9, "okt": 10, "nov": 11, "dez": 12})
+_MONTH_NUMBER.update(
+    {
+        "jan": 1,
+        "feb": 2,
+        "mär": 3,
+        "maerz": 3,
+        "märz": 3,
+        "apr": 4,
+        "jun": 6,
+        "jul": 7,
+        "aug": 8,
+        "sep": 9,
+        "sept": 9,
+        "okt": 10,
+        "nov": 11,
+        "dez": 12,
+    }
+)
 _MONTHS = "|".join(sorted((re.escape(m) for m in _MONTH_NUMBER), key=len, reverse=True))
 _NUMERIC = re.compile(r"\b(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})\b")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
@@ -119,8 +135,14 @@ def publisher_from_text(paragraphs: list[str]) -> str | None:
     for paragraph in paragraphs[:12]:
         line = paragraph.split("\n")[0].split("|")[0].strip()
         if _INSTITUTION.search(line) and len(line.split()) <= 12:
-            return " ".join(word.capitalize() if word.isupper() and len(word) > 3 else word
-                            for word in line.split()) if line.isupper() else line
+            return (
+                " ".join(
+                    word.capitalize() if word.isupper() and len(word) > 3 else word
+                    for word in line.split()
+                )
+                if line.isupper()
+                else line
+            )
     return None
 
 
@@ -131,9 +153,15 @@ def title_from_file_name(name: str) -> str:
 
 def guess_kind(text: str, file_name: str, page_count: int, is_web: bool) -> DocumentKind:
     head = text[:3000].casefold()
-    if "medieninformation" in head or "pressemitteilung" in head or "medieninformation" in file_name:
+    if (
+        "medieninformation" in head
+        or "pressemitteilung" in head
+        or "medieninformation" in file_name
+    ):
         return "press_release"
-    if page_count >= 4 or re.search(r"\b(arbeitspapier|strategie|leitlinien|schlaglicht)\b", head[:400]) \
-            and page_count >= 3:
+    if page_count >= 4 or (
+        re.search(r"\b(arbeitspapier|strategie|leitlinien|schlaglicht)\b", head[:400])
+        and page_count >= 3
+    ):
         return "strategy_paper"
     return "web_page" if is_web else "document"

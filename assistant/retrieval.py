@@ -59,8 +59,9 @@ def _near_duplicate(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> bool:
 class HybridRetriever:
     """Searches one index snapshot; cheap to create per request."""
 
-    def __init__(self, snapshot: IndexSnapshot, embeddings: IndexEmbeddings,
-                 max_per_document: int = 3) -> None:
+    def __init__(
+        self, snapshot: IndexSnapshot, embeddings: IndexEmbeddings, max_per_document: int = 3
+    ) -> None:
         self.snapshot = snapshot
         self.embeddings = embeddings
         self.max_per_document = max_per_document
@@ -70,7 +71,9 @@ class HybridRetriever:
         terms = self.snapshot.lexical.analyze(query)
         if self.snapshot.size == 0:
             return Retrieval([], terms)
-        dense_rows, dense_scores = self.snapshot.dense_search(self.embeddings.embed_question(query), _CANDIDATES)
+        dense_rows, dense_scores = self.snapshot.dense_search(
+            self.embeddings.embed_question(query), _CANDIDATES
+        )
         lexical_scores = self.snapshot.lexical.scores(terms.terms)
         lexical_rows = np.argsort(-lexical_scores)[:_CANDIDATES]
         lexical_rows = lexical_rows[lexical_scores[lexical_rows] > 0]
@@ -89,7 +92,9 @@ class HybridRetriever:
             fused[row] = score
         if prefer_recent:
             self._boost_recent(fused, chunks)
-        passages = self._select(sorted(fused, key=fused.__getitem__, reverse=True), fused, chunks, k)
+        passages = self._select(
+            sorted(fused, key=fused.__getitem__, reverse=True), fused, chunks, k
+        )
         top_lexical = float(lexical_scores[lexical_rows[0]]) if len(lexical_rows) else 0.0
         for passage in passages:
             row = next(r for r, c in chunks.items() if c.chunk_id == passage.chunk_id)
@@ -110,7 +115,9 @@ class HybridRetriever:
             if chunk.date:
                 fused[row] += _RECENCY_WEIGHT * top * dates.index(chunk.date) / (len(dates) - 1)
 
-    def _select(self, ordered: list[int], fused: dict[int, float], chunks: dict[int, Chunk], k: int) -> list[Passage]:
+    def _select(
+        self, ordered: list[int], fused: dict[int, float], chunks: dict[int, Chunk], k: int
+    ) -> list[Passage]:
         chosen: list[Passage] = []
         seen: list[set[tuple[str, ...]]] = []
         per_document: dict[str, int] = {}

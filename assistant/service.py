@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -57,7 +58,11 @@ class Assistant:
         with self._lock:
             if self._snapshot is None or self._snapshot.version != version:
                 self._snapshot = self.store.open(embedding_model=self.embeddings.model_id)
-                log.info("Index-Version %s geladen (%d Abschnitte)", self._snapshot.version, self._snapshot.size)
+                log.info(
+                    "Index-Version %s geladen (%d Abschnitte)",
+                    self._snapshot.version,
+                    self._snapshot.size,
+                )
             return self._snapshot
 
     def corpus_info(self) -> CorpusInfo:
@@ -78,16 +83,16 @@ class Assistant:
     def retrieve(self, question: str, history: Sequence[Turn] = ()) -> tuple[str, Retrieval]:
         """The standalone form of the question and its retrieved passages."""
         query = standalone_question(question, history)
-        retriever = HybridRetriever(self.snapshot(), self.embeddings, self.settings.max_per_document)
-        return query, retriever.retrieve(query, self.settings.top_k, asks_for_current_state(question))
+        retriever = HybridRetriever(
+            self.snapshot(), self.embeddings, self.settings.max_per_document
+        )
+        return query, retriever.retrieve(
+            query, self.settings.top_k, asks_for_current_state(question)
+        )
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         """A complete answer (the last state of :meth:`stream`)."""
-        answer: Answer | None = None
-        for answer in self.stream(question, history):
-            pass
-        assert answer is not None
-        return answer
+        return deque(self.stream(question, history), maxlen=1)[0]
 
     def stream(self, question: str, history: Sequence[Turn] = ()) -> Iterator[Answer]:
         """Partial answers as the text grows (``partial=True``), then the complete answer."""
@@ -104,24 +109,42 @@ class Assistant:
             yield Answer(answer.question, partial_text, True, [], [], partial=True)
         yield answer
 
-    def extractive_answer(self, question: str, history: Sequence[Turn] = (),
-                          retrieval: tuple[str, Retrieval] | None = None) -> Answer:
+    def extractive_answer(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        retrieval: tuple[str, Retrieval] | None = None,
+    ) -> Answer:
         query, found = retrieval or self.retrieve(question, history)
         lexical = self.snapshot().lexical
         own_terms = lexical.analyze(question)
-        context = lexical.analyze(query[len(question):]) if query != question else None
-        chosen = select_sentences(score_sentences(question, own_terms, found.passages, lexical.analyzer, context))
-        verdict = judge(question, own_terms, chosen, found.dense_top, self.settings.min_evidence,
-                        self.snapshot().manifest.newest_date())
+        context = lexical.analyze(query[len(question) :]) if query != question else None
+        chosen = select_sentences(
+            score_sentences(question, own_terms, found.passages, lexical.analyzer, context)
+        )
+        verdict = judge(
+            question,
+            own_terms,
+            chosen,
+            found.dense_top,
+            self.settings.min_evidence,
+            self.snapshot().manifest.newest_date(),
+        )
         if verdict is not None:
             return self.refusal(question, found.passages, query, verdict)
         text, citations = compose(chosen, found.passages)
         return Answer(question, text, True, citations, found.passages, standalone_question=query)
 
     @staticmethod
-    def refusal(question: str, passages: list[Passage], query: str | None = None, reason: str = "") -> Answer:
+    def refusal(
+        question: str, passages: list[Passage], query: str | None = None, reason: str = ""
+    ) -> Answer:
         """The honest "not in the documents", with the reason and related topics, citing nothing."""
         titles = list(dict.fromkeys(p.title for p in passages[:5]))[:3]
-        related = (" Die Dokumente behandeln zum Beispiel: " + "; ".join(f"„{t}“" for t in titles) + ".") if titles else ""
+        related = (
+            (" Die Dokumente behandeln zum Beispiel: " + "; ".join(f"„{t}“" for t in titles) + ".")
+            if titles
+            else ""
+        )
         text = NOT_FOUND + (f" {reason}" if reason else "") + related
         return Answer(question, text, False, [], passages, standalone_question=query)

@@ -20,7 +20,7 @@ import uvicorn
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse, Response
 
-from assistant.cli_answers import _turns as turns_from_json
+from assistant.cli_answers import turns_from_json
 from assistant.documents import Answer, Citation, Passage, Turn
 from assistant.errors import AssistantError, DocumentError, IndexMissingError
 from assistant.feedback import FeedbackStore, Vote

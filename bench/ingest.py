@@ -94,11 +94,16 @@ def _child_ingest(index: Path, folders: list[Path]) -> dict[str, Any]:
     finally:
         snapshot.close()
     return {
-        "documents": report.documents_total, "pages": report.pages_read,
-        "chunks": report.chunks_total, "embedded": report.chunks_embedded,
-        "failed": len(report.failed), "duplicates": len(report.duplicates),
+        "documents": report.documents_total,
+        "pages": report.pages_read,
+        "chunks": report.chunks_total,
+        "embedded": report.chunks_embedded,
+        "failed": len(report.failed),
+        "duplicates": len(report.duplicates),
         "chars_per_chunk": characters / max(report.chunks_total, 1),
-        "model_s": loaded - started, "ingest_s": done - loaded, "peak_mb": peak,
+        "model_s": loaded - started,
+        "ingest_s": done - loaded,
+        "peak_mb": peak,
     }
 
 
@@ -124,9 +129,13 @@ def _child_baseline(folders: list[Path]) -> dict[str, Any]:
     FAISS.from_documents(chunks, embeddings)
     done = time.perf_counter()
     return {
-        "documents": len(documents), "chunks": len(chunks), "embedded": len(chunks),
+        "documents": len(documents),
+        "chunks": len(chunks),
+        "embedded": len(chunks),
         "chars_per_chunk": sum(len(c.page_content) for c in chunks) / max(len(chunks), 1),
-        "extract_s": extracted - started, "model_s": loaded - extracted, "ingest_s": done - loaded,
+        "extract_s": extracted - started,
+        "model_s": loaded - extracted,
+        "ingest_s": done - loaded,
         "peak_mb": _peak_mb(),
     }
 
@@ -150,8 +159,12 @@ def _measure(name: str, child_args: list[str]) -> Measurement:
     print(f"  running: {name} …", file=sys.stderr, flush=True)
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, __file__, *child_args], capture_output=True, text=True, cwd=REPO_DIR,
-        env={k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}, check=False,
+        [sys.executable, __file__, *child_args],
+        capture_output=True,
+        text=True,
+        cwd=REPO_DIR,
+        env={k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")},
+        check=False,
     )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
@@ -211,17 +224,37 @@ def _cell(value: Any, digits: int = 0) -> str:
 
 
 def _print_table(measurements: list[Measurement]) -> None:
-    header = ("run", "docs", "pages", "chunks", "embedded", "chars/chunk", "model s", "ingest s",
-              "chunks/s", "process s", "peak RSS MB")
+    header = (
+        "run",
+        "docs",
+        "pages",
+        "chunks",
+        "embedded",
+        "chars/chunk",
+        "model s",
+        "ingest s",
+        "chunks/s",
+        "process s",
+        "peak RSS MB",
+    )
     rows = [header]
     for m in measurements:
         f = m.figures
-        rows.append((
-            m.name, _cell(f["documents"]), _cell(f.get("pages")), _cell(f["chunks"]),
-            _cell(f["embedded"]), _cell(f["chars_per_chunk"]), _cell(f["model_s"], 1),
-            _cell(f["ingest_s"], 2), _cell(m.chunks_per_s, 1), _cell(m.process_s, 1),
-            _cell(f["peak_mb"]),
-        ))
+        rows.append(
+            (
+                m.name,
+                _cell(f["documents"]),
+                _cell(f.get("pages")),
+                _cell(f["chunks"]),
+                _cell(f["embedded"]),
+                _cell(f["chars_per_chunk"]),
+                _cell(f["model_s"], 1),
+                _cell(f["ingest_s"], 2),
+                _cell(m.chunks_per_s, 1),
+                _cell(m.process_s, 1),
+                _cell(f["peak_mb"]),
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     for index, row in enumerate(rows):
         cells = [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
@@ -234,8 +267,10 @@ def _ratio_line(first: Measurement, again: Measurement) -> str:
     ratio = again.figures["ingest_s"] / first.figures["ingest_s"]
     verdict = "met" if ratio < UNCHANGED_TARGET else "MISSED"
     process_ratio = again.process_s / first.process_s
-    return (f"  unchanged re-run of {first.name}: {ratio:.1%} of the first ingest "
-            f"(target < {UNCHANGED_TARGET:.0%}: {verdict}); whole process {process_ratio:.1%}")
+    return (
+        f"  unchanged re-run of {first.name}: {ratio:.1%} of the first ingest "
+        f"(target < {UNCHANGED_TARGET:.0%}: {verdict}); whole process {process_ratio:.1%}"
+    )
 
 
 def run(workdir: Path, scales: list[int], baseline: bool) -> None:
@@ -252,8 +287,10 @@ def run(workdir: Path, scales: list[int], baseline: bool) -> None:
         results.extend([first, again])
         ratios.append(_ratio_line(first, again))
         if first.figures["failed"] or first.figures["duplicates"]:
-            ratios.append(f"  note: {name}: {first.figures['failed']} failed, "
-                          f"{first.figures['duplicates']} duplicates")
+            ratios.append(
+                f"  note: {name}: {first.figures['failed']} failed, "
+                f"{first.figures['duplicates']} duplicates"
+            )
 
     ingest_twice("devset+corpus", workdir / "index-1x", folders)
     sources = _files(folders)
@@ -264,9 +301,11 @@ def run(workdir: Path, scales: list[int], baseline: bool) -> None:
         results.append(_measure("LangChain baseline", ["--child", "baseline", *map(str, folders)]))
 
     print()
-    print(f"Ingest benchmark: {DEFAULT_EMBEDDING_MODEL}, {os.cpu_count()} CPUs, "
-          f"chunk size {Settings().chunk_size}/overlap {Settings().chunk_overlap} characters, "
-          f"load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}")
+    print(
+        f"Ingest benchmark: {DEFAULT_EMBEDDING_MODEL}, {os.cpu_count()} CPUs, "
+        f"chunk size {Settings().chunk_size}/overlap {Settings().chunk_overlap} characters, "
+        f"load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}"
+    )
     print()
     _print_table(results)
     print()
@@ -274,16 +313,23 @@ def run(workdir: Path, scales: list[int], baseline: bool) -> None:
         print(line)
     if baseline:
         figures = results[-1].figures
-        print("  LangChain baseline: RecursiveCharacterTextSplitter(1000, 200) + "
-              f"FAISS.from_documents, same model and texts; text extraction "
-              f"({figures['extract_s']:.1f} s) is not in its 'ingest s'")
+        print(
+            "  LangChain baseline: RecursiveCharacterTextSplitter(1000, 200) + "
+            f"FAISS.from_documents, same model and texts; text extraction "
+            f"({figures['extract_s']:.1f} s) is not in its 'ingest s'"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--workdir", type=Path, help="build corpora and indexes here and keep them")
-    parser.add_argument("--scales", type=int, nargs="*", default=[5],
-                        help="variants per document for the scale-up runs (default: 5)")
+    parser.add_argument(
+        "--scales",
+        type=int,
+        nargs="*",
+        default=[5],
+        help="variants per document for the scale-up runs (default: 5)",
+    )
     parser.add_argument("--skip-baseline", action="store_true", help="no LangChain baseline")
     parser.add_argument("--child", choices=["ingest", "baseline"], help=argparse.SUPPRESS)
     parser.add_argument("--index", type=Path, help=argparse.SUPPRESS)

@@ -118,7 +118,11 @@ def _run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[st
     environment = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     return subprocess.run(
         [sys.executable, "-m", "assistant", *args],
-        capture_output=True, text=True, cwd=REPO_DIR, env=environment, timeout=timeout,
+        capture_output=True,
+        text=True,
+        cwd=REPO_DIR,
+        env=environment,
+        timeout=timeout,
     )
 
 

@@ -7,13 +7,13 @@ import subprocess
 import sys
 
 import pytest
+from devset_index import DEVSET_QUESTIONS, ROOT
 
 from assistant.documents import Turn
 from assistant.errors import InputError
 from assistant.evaluation import evaluate
 from assistant.service import NOT_FOUND, Assistant
 from assistant.settings import Settings
-from devset_index import DEVSET_QUESTIONS, ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -53,7 +53,10 @@ def test_answer_cites_passages_that_contain_its_sentences(assistant: Assistant) 
 def test_follow_up_uses_the_previous_turns(assistant: Assistant) -> None:
     history = [
         Turn("user", "Wo fand die zweite Strategiekonferenz statt?"),
-        Turn("assistant", "Die zweite Strategiekonferenz fand in den Deutschen Werkstätten Hellerau statt."),
+        Turn(
+            "assistant",
+            "Die zweite Strategiekonferenz fand in den Deutschen Werkstätten Hellerau statt.",
+        ),
     ]
     answer = assistant.ask("Und wann war das?", history)
     assert answer.answered
@@ -89,15 +92,32 @@ def test_bad_questions_get_german_messages(assistant: Assistant, question: str) 
 def test_ask_jsonl_interface(devset_settings: Settings) -> None:
     lines = [
         {"question": "Wann war die erste Strategiekonferenz in Leipzig?"},
-        {"question": "Und wann war das?", "history": [
-            {"role": "user", "content": "Wo war die zweite Strategiekonferenz?"},
-            {"role": "assistant", "content": "In den Deutschen Werkstätten Hellerau."}]},
+        {
+            "question": "Und wann war das?",
+            "history": [
+                {"role": "user", "content": "Wo war die zweite Strategiekonferenz?"},
+                {"role": "assistant", "content": "In den Deutschen Werkstätten Hellerau."},
+            ],
+        },
         "kein json",
     ]
     stdin = "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines)
     done = subprocess.run(
-        [sys.executable, "-m", "assistant", "ask", "--jsonl", "--index", str(devset_settings.index_dir)],
-        input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=300, check=True,
+        [
+            sys.executable,
+            "-m",
+            "assistant",
+            "ask",
+            "--jsonl",
+            "--index",
+            str(devset_settings.index_dir),
+        ],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        check=True,
     )
     results = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(results) == 3
@@ -112,9 +132,20 @@ def test_ask_jsonl_interface(devset_settings: Settings) -> None:
 
 def test_ask_prints_answer_and_sources(devset_settings: Settings) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "assistant", "ask", "Wie viele Interviews wurden für den Monitoring-Report geführt?",
-         "--index", str(devset_settings.index_dir)],
-        capture_output=True, text=True, cwd=ROOT, timeout=300, check=True,
+        [
+            sys.executable,
+            "-m",
+            "assistant",
+            "ask",
+            "Wie viele Interviews wurden für den Monitoring-Report geführt?",
+            "--index",
+            str(devset_settings.index_dir),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        check=True,
     )
     assert "766" in done.stdout
     assert "Quellen:" in done.stdout and "[1]" in done.stdout

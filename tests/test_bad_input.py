@@ -36,8 +36,15 @@ BadFile = Callable[[Path, MakePdf], None]
 
 
 def _good_pdf(path: Path, make_pdf: MakePdf) -> Path:
-    return make_pdf(path, [["Die StrategieWerkstatt startet in Dresden.",
-                            "Sie berät die Industrie in Sachsen bei der Digitalisierung."]])
+    return make_pdf(
+        path,
+        [
+            [
+                "Die StrategieWerkstatt startet in Dresden.",
+                "Sie berät die Industrie in Sachsen bei der Digitalisierung.",
+            ]
+        ],
+    )
 
 
 def _empty(path: Path, make_pdf: MakePdf) -> None:
@@ -107,8 +114,9 @@ def small_settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def indexed_corpus(tmp_path: Path, small_settings: Settings, fake_embeddings: HashingEmbeddings,
-                   make_pdf: MakePdf) -> Path:
+def indexed_corpus(
+    tmp_path: Path, small_settings: Settings, fake_embeddings: HashingEmbeddings, make_pdf: MakePdf
+) -> Path:
     """A corpus of two good files, already ingested."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -121,8 +129,11 @@ def indexed_corpus(tmp_path: Path, small_settings: Settings, fake_embeddings: Ha
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_bad_file_is_reported_and_good_files_are_indexed(
-    case: str, indexed_corpus: Path, small_settings: Settings,
-    fake_embeddings: HashingEmbeddings, make_pdf: MakePdf,
+    case: str,
+    indexed_corpus: Path,
+    small_settings: Settings,
+    fake_embeddings: HashingEmbeddings,
+    make_pdf: MakePdf,
 ) -> None:
     name, write_bad_file, keywords = CASES[case]
     store = IndexStore(small_settings.index_dir)
@@ -141,7 +152,9 @@ def test_bad_file_is_reported_and_good_files_are_indexed(
     snapshot = store.open(fake_embeddings.model_id)
     try:
         assert sorted(snapshot.manifest.documents) == [
-            "konferenz.txt", "startet.pdf", "startet.txt"
+            "konferenz.txt",
+            "startet.pdf",
+            "startet.txt",
         ]
         assert snapshot.size == snapshot.manifest.chunk_count > 0
         assert all(snapshot.chunk_count(source) > 0 for source in snapshot.manifest.documents)
@@ -151,8 +164,11 @@ def test_bad_file_is_reported_and_good_files_are_indexed(
 
 @pytest.mark.parametrize("case", ["truncated PDF", "password", "no text layer"])
 def test_a_good_file_replaced_by_a_bad_one_keeps_its_indexed_version(
-    case: str, indexed_corpus: Path, small_settings: Settings,
-    fake_embeddings: HashingEmbeddings, make_pdf: MakePdf,
+    case: str,
+    indexed_corpus: Path,
+    small_settings: Settings,
+    fake_embeddings: HashingEmbeddings,
+    make_pdf: MakePdf,
 ) -> None:
     store = IndexStore(small_settings.index_dir)
     before = store.current_version()
@@ -186,8 +202,9 @@ def test_unsupported_file_in_a_folder_is_skipped_and_given_explicitly_fails(
     assert "PDF, HTML, Markdown und Text" in report.failed[0][1]
 
 
-def test_missing_path_is_reported(small_settings: Settings, fake_embeddings: HashingEmbeddings,
-                                  tmp_path: Path) -> None:
+def test_missing_path_is_reported(
+    small_settings: Settings, fake_embeddings: HashingEmbeddings, tmp_path: Path
+) -> None:
     report = ingest([tmp_path / "fehlt"], small_settings, embeddings=fake_embeddings, quiet=True)
     assert report.failed == [(str(tmp_path / "fehlt"), "Datei oder Ordner nicht gefunden.")]
     assert not IndexStore(small_settings.index_dir).exists()
@@ -205,8 +222,11 @@ def test_cli_reports_each_bad_file_in_german_without_traceback(
     assert first.returncode == 0, first.stderr
     version = IndexStore(index).current_version()
 
-    bad = {name: CASES[case] for case, (name, _, _) in CASES.items()
-           if case in {"empty", "text named .pdf", "password", "no text layer", "binary .txt"}}
+    bad = {
+        name: CASES[case]
+        for case, (name, _, _) in CASES.items()
+        if case in {"empty", "text named .pdf", "password", "no text layer", "binary .txt"}
+    }
     for name, (_, write_bad_file, _) in bad.items():
         write_bad_file(corpus / name, make_pdf)
     (corpus / "konferenz.txt").write_text(NEW_RELEASE, encoding="utf-8")

@@ -146,13 +146,21 @@ def _paper(sections: int = 6, sentences: int = 8) -> Document:
         paragraphs = []
         for section in range(sections):
             paragraphs.append(f"Handlungsfeld {page_number}.{section} Innovation")
-            paragraphs.append(" ".join(
-                f"Satz {page_number}-{section}-{n} beschreibt eine Maßnahme für die Industrie."
-                for n in range(sentences)
-            ))
+            paragraphs.append(
+                " ".join(
+                    f"Satz {page_number}-{section}-{n} beschreibt eine Maßnahme für die Industrie."
+                    for n in range(sentences)
+                )
+            )
         pages.append(Page("\n\n".join(paragraphs), page_number))
-    return Document(source="paper.pdf", title="Leitlinien", pages=pages, date="2018-03",
-                    content_hash="ab" * 32, page_count=2)
+    return Document(
+        source="paper.pdf",
+        title="Leitlinien",
+        pages=pages,
+        date="2018-03",
+        content_hash="ab" * 32,
+        page_count=2,
+    )
 
 
 def test_chunks_respect_size_and_overlap() -> None:
@@ -161,8 +169,11 @@ def test_chunks_respect_size_and_overlap() -> None:
     assert len(chunks) > 10
     assert max(len(c.text) for c in chunks) <= size * 1.3
     assert sum(len(c.text) for c in chunks) / len(chunks) >= size * 0.5
-    repeated = [a for a, b in itertools.pairwise(chunks)
-                if a.page == b.page and a.text.rsplit("\n", 1)[-1].split(". ")[-1] in b.text]
+    repeated = [
+        a
+        for a, b in itertools.pairwise(chunks)
+        if a.page == b.page and a.text.rsplit("\n", 1)[-1].split(". ")[-1] in b.text
+    ]
     assert repeated, "consecutive chunks share an overlapping sentence"
     assert [c.position for c in chunks] == list(range(len(chunks)))
     assert len({c.chunk_id for c in chunks}) == len(chunks)

@@ -22,7 +22,9 @@ def test_top_level_help_lists_every_command(capsys: pytest.CaptureFixture[str]) 
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_every_command_has_german_help_with_index_option(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_command_has_german_help_with_index_option(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit):
         main([command, "--help"])
     out = capsys.readouterr().out
@@ -37,16 +39,21 @@ def test_parser_has_exactly_the_documented_commands() -> None:
 
 
 def test_core_does_not_import_gradio() -> None:
-    code = ("import sys, assistant.service, assistant.ingest, assistant.cli, assistant.evaluation;"
-            "print('gradio' in sys.modules)")
+    code = (
+        "import sys, assistant.service, assistant.ingest, assistant.cli, assistant.evaluation;"
+        "print('gradio' in sys.modules)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
 
 
-def test_missing_index_is_a_german_message_not_a_traceback(tmp_path: pytest.TempPathFactory) -> None:
+def test_missing_index_is_a_german_message_not_a_traceback(
+    tmp_path: pytest.TempPathFactory,
+) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "assistant", "ask", "Frage?", "--index", str(tmp_path)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 3
     assert "assistant ingest" in done.stderr and "Traceback" not in done.stderr
@@ -55,7 +62,9 @@ def test_missing_index_is_a_german_message_not_a_traceback(tmp_path: pytest.Temp
 def test_invalid_setting_is_reported(tmp_path: pytest.TempPathFactory) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "assistant", "status", "--index", str(tmp_path)],
-        capture_output=True, text=True, env={"ASSISTANT_CHUNK_SIZE": "viel", "PATH": ""},
+        capture_output=True,
+        text=True,
+        env={"ASSISTANT_CHUNK_SIZE": "viel", "PATH": ""},
     )
     assert done.returncode == 2
     assert "Ungültige Einstellung" in done.stderr and "Traceback" not in done.stderr

@@ -40,7 +40,9 @@ def corpus(tmp_path: Path) -> Path:
     return folder
 
 
-def test_sentence_transformers_model_from_a_local_folder(minilm_spec: str, corpus: Path, tmp_path: Path) -> None:
+def test_sentence_transformers_model_from_a_local_folder(
+    minilm_spec: str, corpus: Path, tmp_path: Path
+) -> None:
     settings = Settings(index_dir=tmp_path / "index", embedding_model=minilm_spec)
     model = load_embeddings(minilm_spec)
     vectors = model.embed_passages(["Hallo Welt", "Industrie in Sachsen"])
@@ -49,12 +51,16 @@ def test_sentence_transformers_model_from_a_local_folder(minilm_spec: str, corpu
 
     report = ingest([corpus], settings, quiet=True)
     assert sorted(report.added) == sorted(DOCS) and report.chunks_embedded >= 2
-    answer = Assistant(settings).ask("Wie viele Punkte erreichte Sachsen im Wirtschaftsindex DIGITAL?")
+    answer = Assistant(settings).ask(
+        "Wie viele Punkte erreichte Sachsen im Wirtschaftsindex DIGITAL?"
+    )
     assert answer.answered and "48" in answer.text
     assert answer.citations[0].passage.source == "digital.txt"
 
 
-def test_index_built_with_another_model_is_refused_with_advice(minilm_spec: str, corpus: Path, tmp_path: Path) -> None:
+def test_index_built_with_another_model_is_refused_with_advice(
+    minilm_spec: str, corpus: Path, tmp_path: Path
+) -> None:
     settings = Settings(index_dir=tmp_path / "index", embedding_model=minilm_spec)
     ingest([corpus], settings, quiet=True)
     with pytest.raises(IndexModelMismatchError) as error:

@@ -29,12 +29,21 @@ from assistant.store.locking import exclusive_lock
 RunCli = Callable[..., "subprocess.CompletedProcess[str]"]
 
 TOPICS = {
-    "2015-12-06_start.txt": ("Dresden, 6. Dezember 2015", "StrategieWerkstatt startet",
-                             "Die Geschäftsstelle nimmt im Januar 2016 ihre Arbeit auf."),
-    "2017-03-07_konferenz.txt": ("Leipzig, 7. März 2017", "Strategiekonferenz in Leipzig",
-                                 "Rund 200 Gäste diskutierten über Kreativwirtschaft."),
-    "2018-11-13_abschluss.txt": ("Dresden, 13. November 2018", "StrategieWerkstatt schließt ab",
-                                 "Die Handlungsempfehlungen gehen an die Staatsregierung."),
+    "2015-12-06_start.txt": (
+        "Dresden, 6. Dezember 2015",
+        "StrategieWerkstatt startet",
+        "Die Geschäftsstelle nimmt im Januar 2016 ihre Arbeit auf.",
+    ),
+    "2017-03-07_konferenz.txt": (
+        "Leipzig, 7. März 2017",
+        "Strategiekonferenz in Leipzig",
+        "Rund 200 Gäste diskutierten über Kreativwirtschaft.",
+    ),
+    "2018-11-13_abschluss.txt": (
+        "Dresden, 13. November 2018",
+        "StrategieWerkstatt schließt ab",
+        "Die Handlungsempfehlungen gehen an die Staatsregierung.",
+    ),
 }
 
 
@@ -74,8 +83,14 @@ def run(settings: Settings, fake_embeddings: HashingEmbeddings) -> Callable[...,
     """Ingest with the fake embedder: ``run(paths..., dry_run=False, rebuild=False)``."""
 
     def _run(*paths: Path, dry_run: bool = False, rebuild: bool = False) -> IngestReport:
-        return ingest(list(paths), settings, embeddings=fake_embeddings, dry_run=dry_run,
-                      rebuild=rebuild, quiet=True)
+        return ingest(
+            list(paths),
+            settings,
+            embeddings=fake_embeddings,
+            dry_run=dry_run,
+            rebuild=rebuild,
+            quiet=True,
+        )
 
     return _run
 
@@ -89,8 +104,9 @@ def _open(store: IndexStore) -> IndexSnapshot:
     return store.open(HashingEmbeddings().model_id)
 
 
-def test_first_ingest_indexes_everything(corpus: Path, run: Callable[..., IngestReport],
-                                         store: IndexStore) -> None:
+def test_first_ingest_indexes_everything(
+    corpus: Path, run: Callable[..., IngestReport], store: IndexStore
+) -> None:
     report = run(corpus)
     assert sorted(report.added) == sorted(TOPICS)
     assert report.chunks_embedded == report.chunks_total > 0
@@ -105,7 +121,9 @@ def test_first_ingest_indexes_everything(corpus: Path, run: Callable[..., Ingest
 
 
 def test_second_run_embeds_nothing_and_writes_no_version(
-    corpus: Path, run: Callable[..., IngestReport], fake_embeddings: HashingEmbeddings,
+    corpus: Path,
+    run: Callable[..., IngestReport],
+    fake_embeddings: HashingEmbeddings,
     settings: Settings,
 ) -> None:
     run(corpus)
@@ -120,14 +138,19 @@ def test_second_run_embeds_nothing_and_writes_no_version(
 
 
 def test_changed_file_replaces_its_old_chunks(
-    corpus: Path, run: Callable[..., IngestReport], store: IndexStore,
+    corpus: Path,
+    run: Callable[..., IngestReport],
+    store: IndexStore,
     fake_embeddings: HashingEmbeddings,
 ) -> None:
     run(corpus)
     embedded = fake_embeddings.embedded
     changed = corpus / "2017-03-07_konferenz.txt"
-    text = _press_release("Leipzig, 7. März 2017", "Strategiekonferenz in Leipzig",
-                          "Rund 350 Gäste kamen ins Congress Center.")
+    text = _press_release(
+        "Leipzig, 7. März 2017",
+        "Strategiekonferenz in Leipzig",
+        "Rund 350 Gäste kamen ins Congress Center.",
+    )
     changed.write_text(text, encoding="utf-8")
 
     report = run(corpus)
@@ -144,8 +167,9 @@ def test_changed_file_replaces_its_old_chunks(
         snapshot.close()
 
 
-def test_deleted_file_is_removed_and_reported(corpus: Path, run: Callable[..., IngestReport],
-                                              store: IndexStore) -> None:
+def test_deleted_file_is_removed_and_reported(
+    corpus: Path, run: Callable[..., IngestReport], store: IndexStore
+) -> None:
     run(corpus)
     (corpus / "2015-12-06_start.txt").unlink()
 
@@ -162,8 +186,9 @@ def test_deleted_file_is_removed_and_reported(corpus: Path, run: Callable[..., I
         snapshot.close()
 
 
-def test_remove_document_by_file_name(corpus: Path, run: Callable[..., IngestReport],
-                                      store: IndexStore, settings: Settings) -> None:
+def test_remove_document_by_file_name(
+    corpus: Path, run: Callable[..., IngestReport], store: IndexStore, settings: Settings
+) -> None:
     run(corpus)
 
     removed = remove_document("2018-11-13_abschluss.txt", settings)
@@ -179,8 +204,9 @@ def test_remove_document_by_file_name(corpus: Path, run: Callable[..., IngestRep
     assert (corpus / "2018-11-13_abschluss.txt").exists(), "the file itself stays"
 
 
-def test_remove_document_errors_are_german(corpus: Path, run: Callable[..., IngestReport],
-                                           settings: Settings) -> None:
+def test_remove_document_errors_are_german(
+    corpus: Path, run: Callable[..., IngestReport], settings: Settings
+) -> None:
     with pytest.raises(IndexMissingError, match="Führen Sie zuerst `assistant ingest"):
         remove_document("fehlt.txt", settings)
     run(corpus)
@@ -201,7 +227,9 @@ def _aliases(store: IndexStore) -> dict[str, list[str]]:
 
 
 def test_byte_and_text_identical_duplicates_are_stored_once(
-    corpus: Path, run: Callable[..., IngestReport], store: IndexStore,
+    corpus: Path,
+    run: Callable[..., IngestReport],
+    store: IndexStore,
 ) -> None:
     original = corpus / "2017-03-07_konferenz.txt"
     (corpus / "kopie.txt").write_bytes(original.read_bytes())
@@ -226,8 +254,12 @@ def test_byte_and_text_identical_duplicates_are_stored_once(
     assert _aliases(store)["2017-03-07_konferenz.txt"] == ["kopie-windows.txt"]
 
 
-def test_dry_run_writes_nothing(corpus: Path, run: Callable[..., IngestReport], settings: Settings,
-                                fake_embeddings: HashingEmbeddings) -> None:
+def test_dry_run_writes_nothing(
+    corpus: Path,
+    run: Callable[..., IngestReport],
+    settings: Settings,
+    fake_embeddings: HashingEmbeddings,
+) -> None:
     report = run(corpus, dry_run=True)
     assert report.dry_run and sorted(report.added) == sorted(TOPICS)
     assert not IndexStore(settings.index_dir).exists()
@@ -236,8 +268,16 @@ def test_dry_run_writes_nothing(corpus: Path, run: Callable[..., IngestReport], 
     run(corpus)
     before, embedded = _index_state(settings.index_dir), fake_embeddings.embedded
     (corpus / "2015-12-06_start.txt").unlink()
-    _write_corpus(corpus, {"2019-12-02_neu.txt": ("Dresden, 2. Dezember 2019", "Neue Werkstatt",
-                                                  "Die ZukunftsWerkstatt beginnt.")})
+    _write_corpus(
+        corpus,
+        {
+            "2019-12-02_neu.txt": (
+                "Dresden, 2. Dezember 2019",
+                "Neue Werkstatt",
+                "Die ZukunftsWerkstatt beginnt.",
+            )
+        },
+    )
     report = run(corpus, dry_run=True)
     assert report.added == ["2019-12-02_neu.txt"] and report.removed == ["2015-12-06_start.txt"]
     assert _index_state(settings.index_dir) == before and fake_embeddings.embedded == embedded
@@ -247,16 +287,31 @@ def _interrupt(*args: object, **kwargs: object) -> None:
     raise KeyboardInterrupt
 
 
-@pytest.mark.parametrize("target", [(faiss, "write_index"), (LexicalIndex, "save")],
-                         ids=["faiss.write_index", "LexicalIndex.save"])
+@pytest.mark.parametrize(
+    "target",
+    [(faiss, "write_index"), (LexicalIndex, "save")],
+    ids=["faiss.write_index", "LexicalIndex.save"],
+)
 def test_crash_while_writing_keeps_the_previous_version(
-    target: tuple[object, str], corpus: Path, run: Callable[..., IngestReport], store: IndexStore,
-    settings: Settings, monkeypatch: pytest.MonkeyPatch,
+    target: tuple[object, str],
+    corpus: Path,
+    run: Callable[..., IngestReport],
+    store: IndexStore,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     run(corpus)
     before = _index_state(settings.index_dir)
-    _write_corpus(corpus, {"2019-12-02_neu.txt": ("Dresden, 2. Dezember 2019", "Neue Werkstatt",
-                                                  "Die ZukunftsWerkstatt beginnt.")})
+    _write_corpus(
+        corpus,
+        {
+            "2019-12-02_neu.txt": (
+                "Dresden, 2. Dezember 2019",
+                "Neue Werkstatt",
+                "Die ZukunftsWerkstatt beginnt.",
+            )
+        },
+    )
     with monkeypatch.context() as patch:
         patch.setattr(*target, _interrupt)
         with pytest.raises(KeyboardInterrupt):
@@ -275,7 +330,10 @@ def test_crash_while_writing_keeps_the_previous_version(
 
 
 def test_next_ingest_cleans_up_after_a_hard_crash(
-    corpus: Path, run: Callable[..., IngestReport], store: IndexStore, settings: Settings,
+    corpus: Path,
+    run: Callable[..., IngestReport],
+    store: IndexStore,
+    settings: Settings,
 ) -> None:
     run(corpus)
     versions = settings.index_dir / "versions"
@@ -295,8 +353,9 @@ def test_next_ingest_cleans_up_after_a_hard_crash(
     assert all(not path.name.startswith(".") for path in versions.iterdir())
 
 
-def test_second_ingest_at_the_same_time_is_refused(corpus: Path, run: Callable[..., IngestReport],
-                                                   settings: Settings) -> None:
+def test_second_ingest_at_the_same_time_is_refused(
+    corpus: Path, run: Callable[..., IngestReport], settings: Settings
+) -> None:
     run(corpus)
     before = _index_state(settings.index_dir)
     with exclusive_lock(settings.index_dir):
@@ -312,7 +371,10 @@ def test_second_ingest_at_the_same_time_is_refused(corpus: Path, run: Callable[.
 
 
 def test_index_of_another_model_is_refused_with_a_rebuild_hint(
-    corpus: Path, run: Callable[..., IngestReport], settings: Settings, store: IndexStore,
+    corpus: Path,
+    run: Callable[..., IngestReport],
+    settings: Settings,
+    store: IndexStore,
 ) -> None:
     run(corpus)
     other = HashingEmbeddings(dimension=32)
@@ -340,16 +402,24 @@ def test_killed_cli_ingest_leaves_the_old_index_usable(tmp_path: Path, run_cli: 
     _write_corpus(corpus, dict(list(TOPICS.items())[:1]))
     assert run_cli("ingest", str(corpus), "--index", str(index)).returncode == 0
     before = _index_state(index)
-    _write_corpus(corpus, {
-        f"2019-05-{n:02d}_meldung.txt": ("Dresden, 1. Mai 2019", f"Meldung Nummer {n}",
-                                             f"Thema {n} betrifft die Werkstatt {n * 7}.")
-        for n in range(1, 21)
-    })
+    _write_corpus(
+        corpus,
+        {
+            f"2019-05-{n:02d}_meldung.txt": (
+                "Dresden, 1. Mai 2019",
+                f"Meldung Nummer {n}",
+                f"Thema {n} betrifft die Werkstatt {n * 7}.",
+            )
+            for n in range(1, 21)
+        },
+    )
     log = tmp_path / "stderr.log"
     with log.open("w") as stderr:
         process = subprocess.Popen(
             [sys.executable, "-m", "assistant", "ingest", str(corpus), "--index", str(index)],
-            stdout=subprocess.DEVNULL, stderr=stderr, cwd=Path(__file__).parents[1],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            cwd=Path(__file__).parents[1],
             env={k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")},
         )
         deadline = time.monotonic() + 120

@@ -47,8 +47,9 @@ def _chunk_total(settings: Settings) -> int:
         snapshot.close()
 
 
-def test_a_folder_without_index_is_an_empty_store(store: AssistantVectorStore,
-                                                  settings: Settings) -> None:
+def test_a_folder_without_index_is_an_empty_store(
+    store: AssistantVectorStore, settings: Settings
+) -> None:
     assert store.similarity_search("Dresden", k=3) == []
     assert store.get_by_ids(["1", "2"]) == []
     assert store.delete(["1"]) is True
@@ -59,9 +60,11 @@ def test_a_folder_without_index_is_an_empty_store(store: AssistantVectorStore,
 def test_add_texts_and_search(store: AssistantVectorStore, settings: Settings) -> None:
     ids = store.add_texts(
         TEXTS,
-        [{"source": "start.txt", "title": "Start", "date": "6. Dezember 2015", "page": "1"},
-         {"source": "konferenz.txt", "title": "Konferenz", "date": "2017-03"},
-         {}],
+        [
+            {"source": "start.txt", "title": "Start", "date": "6. Dezember 2015", "page": "1"},
+            {"source": "konferenz.txt", "title": "Konferenz", "date": "2017-03"},
+            {},
+        ],
     )
     assert len(set(ids)) == 3 and all(isinstance(i, str) and i for i in ids)
     assert _chunk_total(settings) == 3
@@ -71,7 +74,10 @@ def test_add_texts_and_search(store: AssistantVectorStore, settings: Settings) -
     assert documents[0].page_content == TEXTS[1]
     assert documents[0].id == ids[1] == documents[0].metadata["chunk_id"]
     assert documents[0].metadata == {
-        "source": "konferenz.txt", "title": "Konferenz", "date": "2017-03", "page": None,
+        "source": "konferenz.txt",
+        "title": "Konferenz",
+        "date": "2017-03",
+        "page": None,
         "chunk_id": ids[1],
     }
     scores = [score for _, score in results]
@@ -80,8 +86,13 @@ def test_add_texts_and_search(store: AssistantVectorStore, settings: Settings) -
     first = store.get_by_ids([ids[0]])[0]
     assert (first.metadata["date"], first.metadata["page"]) == ("2015-12-06", 1)
     third = store.get_by_ids([ids[2]])[0]
-    assert third.metadata == {"source": "langchain", "title": "", "date": None, "page": None,
-                              "chunk_id": ids[2]}
+    assert third.metadata == {
+        "source": "langchain",
+        "title": "",
+        "date": None,
+        "page": None,
+        "chunk_id": ids[2],
+    }
 
 
 def test_exact_text_scores_highest(store: AssistantVectorStore) -> None:
@@ -102,8 +113,9 @@ def test_add_documents_keeps_ids_and_does_not_mutate_inputs(store: AssistantVect
     assert {d.id for d in store.get_by_ids(ids)} == set(ids)
 
 
-def test_same_ids_twice_is_an_upsert(store: AssistantVectorStore, settings: Settings,
-                                     fake_embeddings: HashingEmbeddings) -> None:
+def test_same_ids_twice_is_an_upsert(
+    store: AssistantVectorStore, settings: Settings, fake_embeddings: HashingEmbeddings
+) -> None:
     store.add_texts(TEXTS, ids=["1", "2", "3"])
     embedded = fake_embeddings.embedded
     store.add_texts(TEXTS, ids=["1", "2", "3"])
@@ -140,8 +152,9 @@ def test_unsupported_options_and_bad_input_are_refused(store: AssistantVectorSto
         store.add_texts(TEXTS[:1], [{"date": "gestern"}])
 
 
-def test_unstored_metadata_is_named_in_a_warning(store: AssistantVectorStore,
-                                                 caplog: pytest.LogCaptureFixture) -> None:
+def test_unstored_metadata_is_named_in_a_warning(
+    store: AssistantVectorStore, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.WARNING, logger="assistant.langchain_store"):
         (chunk_id,) = store.add_texts(TEXTS[:1], [{"title": "Start", "autor": "SMWA"}])
     assert "autor" in caplog.text
@@ -149,8 +162,9 @@ def test_unstored_metadata_is_named_in_a_warning(store: AssistantVectorStore,
 
 
 def test_from_texts_and_retriever(settings: Settings, fake_embeddings: HashingEmbeddings) -> None:
-    store = AssistantVectorStore.from_texts(TEXTS, fake_embeddings, index_dir=settings.index_dir,
-                                            ids=["a", "b", "c"])
+    store = AssistantVectorStore.from_texts(
+        TEXTS, fake_embeddings, index_dir=settings.index_dir, ids=["a", "b", "c"]
+    )
     try:
         assert store.embeddings is fake_embeddings
         found = store.as_retriever(search_kwargs={"k": 2}).invoke("Handlungsempfehlungen November")
@@ -160,12 +174,15 @@ def test_from_texts_and_retriever(settings: Settings, fake_embeddings: HashingEm
     with pytest.raises(ValueError, match="index_dir"):
         AssistantVectorStore.from_texts(TEXTS, fake_embeddings)
     with pytest.raises(TypeError, match="Embedding-Modell"):
-        AssistantVectorStore.from_texts(TEXTS, DeterministicFakeEmbedding(size=8),
-                                        index_dir=settings.index_dir)
+        AssistantVectorStore.from_texts(
+            TEXTS, DeterministicFakeEmbedding(size=8), index_dir=settings.index_dir
+        )
 
 
 def test_shares_the_index_with_ingest(
-    tmp_path: Path, store: AssistantVectorStore, settings: Settings,
+    tmp_path: Path,
+    store: AssistantVectorStore,
+    settings: Settings,
     fake_embeddings: HashingEmbeddings,
 ) -> None:
     corpus = tmp_path / "corpus"
@@ -179,7 +196,9 @@ def test_shares_the_index_with_ingest(
     (ingested,) = store.similarity_search("Gewerkschafter diskutierten Industrie", k=1)
     assert ingested.metadata["source"] == "2017-03-07_konferenz.txt"
     assert (ingested.metadata["title"], ingested.metadata["date"]) == (
-        "Strategiekonferenz in Leipzig", "2017-03-07")
+        "Strategiekonferenz in Leipzig",
+        "2017-03-07",
+    )
 
     store.add_texts([TEXTS[0]], [{"source": "notiz.txt", "title": "Notiz"}], ids=["notiz"])
     report = ingest([corpus], settings, embeddings=fake_embeddings, quiet=True)
@@ -190,8 +209,9 @@ def test_shares_the_index_with_ingest(
     assert store.get_by_ids(["notiz"]) == []
 
 
-def test_another_model_and_a_running_ingest_are_refused(store: AssistantVectorStore,
-                                                         settings: Settings) -> None:
+def test_another_model_and_a_running_ingest_are_refused(
+    store: AssistantVectorStore, settings: Settings
+) -> None:
     store.add_texts(TEXTS)
     other = AssistantVectorStore(settings.index_dir, HashingEmbeddings(dimension=32))
     with pytest.raises(IndexModelMismatchError, match="--rebuild"):
@@ -201,8 +221,9 @@ def test_another_model_and_a_running_ingest_are_refused(store: AssistantVectorSt
 
 
 @pytest.mark.slow
-def test_real_model_finds_the_paraphrased_passage(tmp_path: Path,
-                                                  real_embeddings: IndexEmbeddings) -> None:
+def test_real_model_finds_the_paraphrased_passage(
+    tmp_path: Path, real_embeddings: IndexEmbeddings
+) -> None:
     store = AssistantVectorStore.from_texts(TEXTS, real_embeddings, index_dir=tmp_path / "index")
     try:
         (best,) = store.similarity_search("Wie viele Besucher kamen zur Tagung?", k=1)

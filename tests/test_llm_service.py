@@ -13,12 +13,17 @@ QUESTION = "Wie viele Interviews wurden für den Monitoring-Report Wirtschaft DI
 
 
 def _assistant(settings: Settings, base_url: str, timeout: float = 5.0) -> Assistant:
-    return Assistant(settings.with_overrides(llm="openai", llm_base_url=base_url, llm_model="test",
-                                             llm_timeout=timeout))
+    return Assistant(
+        settings.with_overrides(
+            llm="openai", llm_base_url=base_url, llm_model="test", llm_timeout=timeout
+        )
+    )
 
 
 def test_llm_answer_streams_and_keeps_valid_citations(devset_settings: Settings) -> None:
-    with running_stub(Behaviour(reply="Es wurden 766 Interviews geführt [1]. Siehe auch [9].")) as stub:
+    with running_stub(
+        Behaviour(reply="Es wurden 766 Interviews geführt [1]. Siehe auch [9].")
+    ) as stub:
         updates = list(_assistant(devset_settings, stub.base_url).stream(QUESTION))
     final = updates[-1]
     assert any(u.partial for u in updates[:-1])
@@ -27,7 +32,9 @@ def test_llm_answer_streams_and_keeps_valid_citations(devset_settings: Settings)
     assert [c.n for c in final.citations] == [1]
 
 
-def test_unreachable_llm_falls_back_to_extractive_answer_with_notice(devset_settings: Settings) -> None:
+def test_unreachable_llm_falls_back_to_extractive_answer_with_notice(
+    devset_settings: Settings,
+) -> None:
     with running_stub(Behaviour(status=500)) as stub:
         answer = _assistant(devset_settings, stub.base_url).ask(QUESTION)
     assert answer.answered and "766" in answer.text

@@ -7,6 +7,7 @@ Nothing is stated that is not a sentence of a cited passage.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -32,13 +33,20 @@ _DATE = re.compile(
     r"Oktober|November|Dezember|Anfang|Ende|Mitte|Frühjahr|Herbst|Sommer|Winter)\s+\d{4}\b|\b(19|20)\d{2}\b"
 )
 _NUMBER = re.compile(r"\d")
-_NAME = re.compile(r"\b(Dr\.|Prof\.|Minister\w*|Staatssekretär\w*|Herr|Frau)\s|\b[A-ZÄÖÜ][a-zäöüß]+\s[A-ZÄÖÜ][a-zäöüß]+\b")
+_NAME = re.compile(
+    r"\b(Dr\.|Prof\.|Minister\w*|Staatssekretär\w*|Herr|Frau)\s|\b[A-ZÄÖÜ][a-zäöüß]+\s[A-ZÄÖÜ][a-zäöüß]+\b"
+)
 _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\s*Uhr\b|\b\d{1,2}\s*(bis\s*\d{1,2}\s*)?Uhr\b")
 _PLACE = re.compile(r"\b(in|im|nach|auf|an der|am)\s+(der\s+|den\s+|dem\s+)?[A-ZÄÖÜ]\w+")
 _QUESTION_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (re.compile(r"\b(uhr|uhrzeit|what time)\b|um wie viel uhr", re.I), _TIME),
     (re.compile(r"\b(wann|seit wann|bis wann|datum|tag|jahr|when|date|year)\b", re.I), _DATE),
-    (re.compile(r"\b(wie viele?|wieviele?|anzahl|how many|how much|prozent|punkte|score|wert)\b", re.I), _NUMBER),
+    (
+        re.compile(
+            r"\b(wie viele?|wieviele?|anzahl|how many|how much|prozent|punkte|score|wert)\b", re.I
+        ),
+        _NUMBER,
+    ),
     (re.compile(r"\b(wer|who|wem|person|keynote)\b", re.I), _NAME),
     (re.compile(r"\b(wo|wohin|where|ort|orte|städte|stadt)\b", re.I), _PLACE),
 )
@@ -74,12 +82,19 @@ def _group_weights(analyzer: Analyzer, groups: Sequence[Sequence[str]]) -> list[
     """Rarer words weigh more: the inverse corpus frequency of a word's rarest form."""
     frequencies = _stem_frequencies(analyzer)
     total = sum(frequencies.values()) or 1
-    return [max((math.log(1 + total / (1 + frequencies.get(t, 0))) for t in group), default=0.0)
-            for group in groups]
+    return [
+        max((math.log(1 + total / (1 + frequencies.get(t, 0))) for t in group), default=0.0)
+        for group in groups
+    ]
 
 
-def score_sentences(question: str, terms: QueryTerms, passages: Sequence[Passage],
-                    analyzer: Analyzer, context: QueryTerms | None = None) -> list[ScoredSentence]:
+def score_sentences(
+    question: str,
+    terms: QueryTerms,
+    passages: Sequence[Passage],
+    analyzer: Analyzer,
+    context: QueryTerms | None = None,
+) -> list[ScoredSentence]:
     """Score every sentence of the best passages; ``context`` holds a follow-up's carried subject."""
     groups, known = list(terms.groups), list(terms.known)
     weights = _group_weights(analyzer, groups)
@@ -99,13 +114,21 @@ def score_sentences(question: str, terms: QueryTerms, passages: Sequence[Passage
                 if len(sentence) < 20 or _BOILERPLATE.search(sentence):
                     continue
                 present = set(analyzer.terms(sentence)) | {stem(w) for w in words(sentence)}
-                hits = {i: w / total_weight for i, (g, w) in enumerate(zip(groups, weights, strict=True)) if present & set(g)}
+                hits = {
+                    i: w / total_weight
+                    for i, (g, w) in enumerate(zip(groups, weights, strict=True))
+                    if present & set(g)
+                }
                 coverage = sum(hits.values())
-                known_coverage = sum(w * total_weight for i, w in hits.items() if known[i]) / known_weight
+                known_coverage = (
+                    sum(w * total_weight for i, w in hits.items() if known[i]) / known_weight
+                )
                 score = coverage / (1.0 + 0.15 * index) / (1.0 + max(len(sentence) - 250, 0) / 250)
                 if wanted is not None and wanted.search(sentence):
                     score *= 1.5
-                scored.append(ScoredSentence(sentence, index, score, coverage, known_coverage, hits))
+                scored.append(
+                    ScoredSentence(sentence, index, score, coverage, known_coverage, hits)
+                )
     return scored
 
 
@@ -114,7 +137,17 @@ def _redundant(sentence: str, chosen: Sequence[ScoredSentence]) -> bool:
     return any(len(tokens & set(words(c.text))) / max(len(tokens), 1) > 0.7 for c in chosen)
 
 
-def select_sentences(scored: Sequence[ScoredSentence], limit: int = _MAX_SENTENCES) -> list[ScoredSentence]:
+def _gain(sentence: ScoredSentence, covered: set[int]) -> float:
+    """A sentence's score, halved in so far as its question words are already covered."""
+    if not sentence.coverage:
+        return 0.0
+    new = sum(w for i, w in sentence.hits.items() if i not in covered)
+    return sentence.score * (0.5 + 0.5 * new / sentence.coverage)
+
+
+def select_sentences(
+    scored: Sequence[ScoredSentence], limit: int = _MAX_SENTENCES
+) -> list[ScoredSentence]:
     """Greedy: the best sentence, then those that add question words not yet covered.
 
     A sentence that only repeats what is covered keeps part of its score, so a multi-part
@@ -127,11 +160,7 @@ def select_sentences(scored: Sequence[ScoredSentence], limit: int = _MAX_SENTENC
     covered: set[int] = set()
     remaining = [s for s in scored if s.score >= floor]
     while remaining and len(chosen) < limit:
-        def gain(sentence: ScoredSentence) -> float:
-            new = sum(w for i, w in sentence.hits.items() if i not in covered)
-            return sentence.score * (0.5 + 0.5 * new / sentence.coverage) if sentence.coverage else 0.0
-
-        best = max(remaining, key=gain)
+        best = max(remaining, key=functools.partial(_gain, covered=covered))
         remaining.remove(best)
         if not _redundant(best.text, chosen):
             chosen.append(best)
@@ -149,7 +178,9 @@ def _with_date(sentence: str, passage: Passage) -> str:
     return sentence
 
 
-def compose(chosen: Sequence[ScoredSentence], passages: Sequence[Passage]) -> tuple[str, list[Citation]]:
+def compose(
+    chosen: Sequence[ScoredSentence], passages: Sequence[Passage]
+) -> tuple[str, list[Citation]]:
     """Answer text with [n] markers, numbered by first use, and the matching citations."""
     numbers: dict[int, int] = {}
     quotes: dict[int, list[str]] = {}

@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _PASSAGES_FOR_LLM = 6
-_UNCITED_NOTICE = "Die KI-Antwort war nicht ausreichend belegt; hier die Antwort direkt aus den Dokumenten."
+_UNCITED_NOTICE = (
+    "Die KI-Antwort war nicht ausreichend belegt; hier die Antwort direkt aus den Dokumenten."
+)
 
 
 @functools.cache
@@ -38,16 +40,26 @@ def _model(settings_json: str) -> BaseChatModel:
     return build_chat_model(Settings.model_validate_json(settings_json))
 
 
-def stream_llm_answer(assistant: Assistant, question: str, history: Sequence[Turn]) -> Iterator[Answer]:
+def stream_llm_answer(
+    assistant: Assistant, question: str, history: Sequence[Turn]
+) -> Iterator[Answer]:
     settings = assistant.settings
     model = _model(settings.model_dump_json())
-    query = rewrite_question(model, question, history, timeout=settings.llm_timeout) if history else question
-    retriever = HybridRetriever(assistant.snapshot(), assistant.embeddings, settings.max_per_document)
+    query = (
+        rewrite_question(model, question, history, timeout=settings.llm_timeout)
+        if history
+        else question
+    )
+    retriever = HybridRetriever(
+        assistant.snapshot(), assistant.embeddings, settings.max_per_document
+    )
     found = retriever.retrieve(query, settings.top_k, asks_for_current_state(question))
     passages = found.passages[:_PASSAGES_FOR_LLM]
     text = ""
     try:
-        for delta in stream_answer(model, build_messages(question, passages, history), settings.llm_timeout):
+        for delta in stream_answer(
+            model, build_messages(question, passages, history), settings.llm_timeout
+        ):
             text += delta
             yield Answer(question, text, True, [], [], partial=True)
     except LLMUnavailableError as error:

@@ -21,19 +21,24 @@ _PERSONAL_ADVICE = re.compile(
     r"kaufen|investier\w*|beantragen)\b|\b(lohnt sich|should i|would you recommend)\b",
     re.IGNORECASE,
 )
-_INVESTMENT = re.compile(r"\b(aktie\w*|börse\w*|kursziel|dividende\w*|stock\w*|shares?)\b", re.IGNORECASE)
+_INVESTMENT = re.compile(
+    r"\b(aktie\w*|börse\w*|kursziel|dividende\w*|stock\w*|shares?)\b", re.IGNORECASE
+)
 _FORWARD_LOOKING = re.compile(
     r"\b(prognos\w*|erwart\w*|geplant\w*|plan\w*|ziel\w*|soll\w*|bis|forecast\w*|expect\w*|target\w*)\b",
     re.IGNORECASE,
 )
-_ENGLISH = re.compile(r"\b(the|what|who|when|where|which|did|does|how|is|was|were|of|in|to|and)\b", re.IGNORECASE)
+_ENGLISH = re.compile(
+    r"\b(the|what|who|when|where|which|did|does|how|is|was|were|of|in|to|and)\b", re.IGNORECASE
+)
 _ASKS_WHAT_HAPPENED = re.compile(r"\b(tatsächlich|wirklich|wurden?)\b", re.IGNORECASE)
 _ASKS_ABOUT_PLANS = re.compile(
     r"\b(angekündigt|geplant|vorgesehen|beabsichtigt|soll|sollte|sollen|plan\w*|ziel\w*|künftig)\b",
     re.IGNORECASE,
 )
 _ONLY_PLANNED = re.compile(
-    r"\b(soll|sollen|geplant|plant|planen|vorgesehen|künftig|voraussichtlich|angekündigt)\b", re.IGNORECASE
+    r"\b(soll|sollen|geplant|plant|planen|vorgesehen|künftig|voraussichtlich|angekündigt)\b",
+    re.IGNORECASE,
 )
 _WELL_COVERED = 0.55
 _FEW_KNOWN_WORDS = 2  # "Was plant Sachsen bei Wasserstoff?": the unknown word is the topic
@@ -56,12 +61,20 @@ def _years_after_corpus(question: str, newest_date: str | None) -> list[str]:
     return [m.group() for m in _YEAR.finditer(question) if int(m.group()) > int(newest_date[:4])]
 
 
-def judge(question: str, terms: QueryTerms, best: Sequence[ScoredSentence], dense_top: float,
-          threshold: float, newest_date: str | None) -> str | None:
+def judge(
+    question: str,
+    terms: QueryTerms,
+    best: Sequence[ScoredSentence],
+    dense_top: float,
+    threshold: float,
+    newest_date: str | None,
+) -> str | None:
     """None if the evidence answers the question, else the (German) reason to refuse."""
     if _PERSONAL_ADVICE.search(question) or _INVESTMENT.search(question):
-        return ("Persönliche Beratung oder Anlagetipps kann ich nicht geben; ich beantworte Fragen "
-                "zu den veröffentlichten Dokumenten.")
+        return (
+            "Persönliche Beratung oder Anlagetipps kann ich nicht geben; ich beantworte Fragen "
+            "zu den veröffentlichten Dokumenten."
+        )
     coverage = max((s.coverage for s in best), default=0.0)
     if is_english(question):  # German vocabulary cannot judge English wording; trust retrieval
         return None if best else "I could not find a passage that answers the question."
@@ -72,8 +85,12 @@ def judge(question: str, terms: QueryTerms, best: Sequence[ScoredSentence], dens
     later = _years_after_corpus(question, newest_date)
     if later and not _FORWARD_LOOKING.search(question):
         return f"Die Dokumente reichen nur bis {newest_date[:4] if newest_date else ''}; zu {later[0]} enthalten sie keine Angaben."
-    if (_ASKS_WHAT_HAPPENED.search(question) and not _ASKS_ABOUT_PLANS.search(question)
-            and best and _ONLY_PLANNED.search(best[0].text)):
+    if (
+        _ASKS_WHAT_HAPPENED.search(question)
+        and not _ASKS_ABOUT_PLANS.search(question)
+        and best
+        and _ONLY_PLANNED.search(best[0].text)
+    ):
         return "Die Dokumente nennen das nur als Vorhaben; ob und wie es umgesetzt wurde, steht dort nicht."
     if not best or coverage + 2.0 * max(dense_top - 0.80, 0.0) < threshold:
         return "Ich finde keine Stelle, die die Frage beantwortet."

@@ -55,14 +55,16 @@ def load_document(path: Path, source: str, max_bytes: int) -> Document:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise DocumentError(
-            path, f"Dateityp „{suffix or 'ohne Endung'}“ wird nicht unterstützt "
-            "(möglich sind PDF, HTML, Markdown und Text)."
+            path,
+            f"Dateityp „{suffix or 'ohne Endung'}“ wird nicht unterstützt "
+            "(möglich sind PDF, HTML, Markdown und Text).",
         )
     size = path.stat().st_size
     if size > max_bytes:
         raise DocumentError(
-            path, f"Die Datei ist {size / 1e6:.1f} MB groß, erlaubt sind höchstens "
-            f"{max_bytes / 1e6:.1f} MB (Einstellung ASSISTANT_MAX_FILE_MB)."
+            path,
+            f"Die Datei ist {size / 1e6:.1f} MB groß, erlaubt sind höchstens "
+            f"{max_bytes / 1e6:.1f} MB (Einstellung ASSISTANT_MAX_FILE_MB).",
         )
     data = path.read_bytes()
     if not data.strip():
@@ -71,7 +73,9 @@ def load_document(path: Path, source: str, max_bytes: int) -> Document:
     pages = [Page(text, number) for text, number in extracted.numbered_pages() if text.strip()]
     text = "\n\n".join(page.text for page in pages)
     if len(text.strip()) < _MIN_TEXT_CHARS:
-        raise DocumentError(path, extracted.empty_reason or "Die Datei enthält keinen lesbaren Text.")
+        raise DocumentError(
+            path, extracted.empty_reason or "Die Datei enthält keinen lesbaren Text."
+        )
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
     return Document(
         source=source,

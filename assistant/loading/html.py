@@ -7,6 +7,7 @@ from pathlib import Path
 
 import trafilatura  # needs lxml_html_clean beside lxml 5+; an ImportError here must surface
 from lxml import html as lxml_html
+from trafilatura.settings import Document as ExtractedPage
 
 from assistant.cleaning import clean_text
 from assistant.errors import DocumentError
@@ -47,10 +48,10 @@ def extract_html(path: Path, data: bytes) -> Extracted:
         deduplicate=True,
         favor_recall=True,  # precision mode drops lead paragraphs ("teaser")
     )
-    if result is None or not (result.text or "").strip():
+    if not isinstance(result, ExtractedPage) or not (result.text or "").strip():
         raise DocumentError(path, "Die Webseite enthält keinen erkennbaren Haupttext.")
     # trafilatura separates paragraphs by single line breaks: make them blank-line paragraphs.
-    text = clean_text("\n\n".join(line for line in result.text.split("\n") if line.strip()))
+    text = clean_text("\n\n".join(line for line in (result.text or "").split("\n") if line.strip()))
     return Extracted(
         pages=[text],
         title=_title(result.title),

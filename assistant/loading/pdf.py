@@ -20,8 +20,8 @@ _GENERIC_TITLES = {"untitled", "unbenannt", "microsoft word", "dokument", "docum
 def _open(path: Path, data: bytes) -> pypdf.PdfReader:
     if not data.lstrip()[:1024].startswith(b"%PDF-"):
         raise DocumentError(
-            path, "Die Datei ist keine PDF-Datei (der PDF-Kopf fehlt). "
-            "Prüfen Sie, ob die Endung stimmt."
+            path,
+            "Die Datei ist keine PDF-Datei (der PDF-Kopf fehlt). Prüfen Sie, ob die Endung stimmt.",
         )
     if b"%%EOF" not in data[-2048:]:
         raise DocumentError(
@@ -37,18 +37,24 @@ def _open(path: Path, data: bytes) -> pypdf.PdfReader:
             path, "Die PDF-Datei ist passwortgeschützt. Legen Sie eine Fassung ohne Passwort ab."
         ) from error
     except (PdfReadError, ValueError, KeyError, TypeError) as error:
-        raise DocumentError(path, f"Die PDF-Datei ist beschädigt und nicht lesbar ({error}).") from error
+        raise DocumentError(
+            path, f"Die PDF-Datei ist beschädigt und nicht lesbar ({error})."
+        ) from error
 
 
 def _metadata_text(reader: pypdf.PdfReader, key: str) -> str | None:
-    value = (reader.metadata or {}).get(key)
+    value = reader.metadata.get(key) if reader.metadata else None
     text = " ".join(str(value).split()) if value else ""
     return text or None
 
 
 def _title(reader: pypdf.PdfReader) -> str | None:
     title = _metadata_text(reader, "/Title")
-    if not title or title.casefold() in _GENERIC_TITLES or title.casefold().endswith((".pdf", ".doc", ".docx")):
+    if (
+        not title
+        or title.casefold() in _GENERIC_TITLES
+        or title.casefold().endswith((".pdf", ".doc", ".docx"))
+    ):
         return None
     if title.isupper():  # prefer a properly cased Subject that says the same
         subject = _metadata_text(reader, "/Subject")
@@ -62,7 +68,9 @@ def extract_pdf(path: Path, data: bytes) -> Extracted:
     try:
         raw_pages = [normalize_unicode(page.extract_text() or "") for page in reader.pages]
     except (PdfReadError, ValueError, KeyError, TypeError) as error:
-        raise DocumentError(path, f"Die PDF-Datei ist beschädigt und nicht lesbar ({error}).") from error
+        raise DocumentError(
+            path, f"Die PDF-Datei ist beschädigt und nicht lesbar ({error})."
+        ) from error
     pages = [clean_text(page) for page in strip_running_lines(raw_pages)]
     # The PDF's own Subject/Keywords may name the publication date; creation dates do not.
     described_date = parse_date(

@@ -20,7 +20,11 @@ def decode(path: Path, data: bytes) -> str:
     """Decode bytes: BOMs and strict UTF-8 first, then a detected legacy encoding."""
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise DocumentError(path, "Die Datei ist keine Textdatei (sie enthält Binärdaten).")
-    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+    for bom, encoding in (
+        (b"\xef\xbb\xbf", "utf-8-sig"),
+        (b"\xff\xfe", "utf-16"),
+        (b"\xfe\xff", "utf-16"),
+    ):
         if data.startswith(bom):
             return data.decode(encoding, errors="strict")
     try:
@@ -30,12 +34,15 @@ def decode(path: Path, data: bytes) -> str:
     best = from_bytes(data, cp_isolation=_LEGACY_ENCODINGS).best()
     if best is None:
         raise DocumentError(
-            path, "Die Zeichenkodierung ist unbekannt, der Text lässt sich nicht lesen. "
-            "Speichern Sie die Datei als UTF-8."
+            path,
+            "Die Zeichenkodierung ist unbekannt, der Text lässt sich nicht lesen. "
+            "Speichern Sie die Datei als UTF-8.",
         )
     text = str(best)
     if sum(not (ch.isprintable() or ch.isspace()) for ch in text) > max(3, len(text) // 100):
-        raise DocumentError(path, "Der Text enthält unlesbare Zeichen. Speichern Sie die Datei als UTF-8.")
+        raise DocumentError(
+            path, "Der Text enthält unlesbare Zeichen. Speichern Sie die Datei als UTF-8."
+        )
     return text
 
 

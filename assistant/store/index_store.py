@@ -67,7 +67,8 @@ class IndexSnapshot:
             raise IndexFormatError(folder.parent.parent, str(error)) from error
         if self.manifest.format_version != FORMAT_VERSION:
             raise IndexFormatError(
-                folder.parent.parent, f"Formatversion {self.manifest.format_version}, erwartet {FORMAT_VERSION}"
+                folder.parent.parent,
+                f"Formatversion {self.manifest.format_version}, erwartet {FORMAT_VERSION}",
             )
         self._lock = threading.Lock()
 
@@ -79,7 +80,9 @@ class IndexSnapshot:
         """Rows and cosine scores of the ``k`` nearest chunks."""
         if self.size == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        scores, rows = self.vectors.search(vector.reshape(1, -1).astype(np.float32), min(k, self.size))
+        scores, rows = self.vectors.search(
+            vector.reshape(1, -1).astype(np.float32), min(k, self.size)
+        )
         keep = rows[0] >= 0
         return rows[0][keep], scores[0][keep]
 
@@ -89,12 +92,19 @@ class IndexSnapshot:
             return {}
         marks = ",".join("?" * len(rows))
         with self._lock:
-            cursor = self._db.execute(f"SELECT row, {_COLUMNS} FROM chunks WHERE row IN ({marks})", rows)
+            cursor = self._db.execute(
+                f"SELECT row, {_COLUMNS} FROM chunks WHERE row IN ({marks})", rows
+            )
             return {row[0]: Chunk(*row[1:]) for row in cursor.fetchall()}
 
     def rows_of(self, source: str) -> list[int]:
         with self._lock:
-            return [r[0] for r in self._db.execute("SELECT row FROM chunks WHERE source = ? ORDER BY row", (source,))]
+            return [
+                r[0]
+                for r in self._db.execute(
+                    "SELECT row FROM chunks WHERE source = ? ORDER BY row", (source,)
+                )
+            ]
 
     def chunk_count(self, source: str) -> int:
         return len(self.rows_of(source))
@@ -110,7 +120,7 @@ class IndexSnapshot:
                 for row, digest in self._db.execute(
                     f"SELECT row, embed_hash FROM chunks WHERE embed_hash IN ({marks})", batch
                 ):
-                    found[digest] = self.vectors.reconstruct(int(row))
+                    found[digest] = np.asarray(self.vectors.reconstruct(int(row)), dtype=np.float32)
         return found
 
     def close(self) -> None:
@@ -173,7 +183,9 @@ class IndexStore:
         self._prune(keep={version})
         return version
 
-    def _write_version(self, folder: Path, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray) -> None:
+    def _write_version(
+        self, folder: Path, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray
+    ) -> None:
         index = faiss.IndexFlatIP(manifest.dimension)
         if len(vectors):
             index.add(np.ascontiguousarray(vectors, dtype=np.float32))
@@ -184,8 +196,20 @@ class IndexStore:
             db.executemany(
                 "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
-                    (row, c.chunk_id, c.source, c.text, c.title, c.date, c.page, c.publisher, c.kind,
-                     c.position, c.heading, embed_hash(c, manifest.embedding_model))
+                    (
+                        row,
+                        c.chunk_id,
+                        c.source,
+                        c.text,
+                        c.title,
+                        c.date,
+                        c.page,
+                        c.publisher,
+                        c.kind,
+                        c.position,
+                        c.heading,
+                        embed_hash(c, manifest.embedding_model),
+                    )
                     for row, c in enumerate(chunks)
                 ),
             )
@@ -204,7 +228,9 @@ class IndexStore:
         entries = sorted(self.versions_dir.iterdir(), key=lambda p: p.name, reverse=True)
         finished = [p for p in entries if not p.name.startswith(".")]
         for path in entries:
-            if path.name.startswith(".staging-") or (path in finished[_KEEP_VERSIONS:] and path.name not in keep):
+            if path.name.startswith(".staging-") or (
+                path in finished[_KEEP_VERSIONS:] and path.name not in keep
+            ):
                 shutil.rmtree(path, ignore_errors=True)
         for stale in self.index_dir.glob(f".{CURRENT}.*"):
             stale.unlink(missing_ok=True)

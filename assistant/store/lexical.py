@@ -37,7 +37,9 @@ class LexicalIndex:
         if self._bm25 is not None:
             self._bm25.save(folder, show_progress=False)
         (folder / _VOCABULARY_FILE).write_text(
-            json.dumps({"size": self.size, "counts": self.analyzer.vocabulary.counts}, ensure_ascii=False),
+            json.dumps(
+                {"size": self.size, "counts": self.analyzer.vocabulary.counts}, ensure_ascii=False
+            ),
             encoding="utf-8",
         )
 
