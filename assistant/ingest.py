@@ -56,8 +56,7 @@ class IngestReport:
 @dataclass
 class _Candidate:
     path: Path
-    source: str
-    root: Path | None  # the scanned folder, for detecting removed files
+    source: str  # the document's id: its path relative to the scanned folder
 
 
 def _collect(paths: Iterable[Path], report: IngestReport) -> tuple[list[_Candidate], list[Path]]:
@@ -73,11 +72,11 @@ def _collect(paths: Iterable[Path], report: IngestReport) -> tuple[list[_Candida
                 if any(part.startswith(".") for part in relative.parts):
                     continue
                 if is_supported(file):
-                    candidates.append(_Candidate(file, relative.as_posix(), path.resolve()))
+                    candidates.append(_Candidate(file, relative.as_posix()))
                 else:
                     report.skipped.append((relative.as_posix(), "Dateityp wird nicht unterstützt"))
         elif path.is_file():
-            candidates.append(_Candidate(path, path.name, None))
+            candidates.append(_Candidate(path, path.name))
         else:
             report.failed.append((str(path), "Datei oder Ordner nicht gefunden."))
     return candidates, folders
@@ -139,7 +138,37 @@ def ingest(
         embeddings = embeddings or load_embeddings(settings.embedding_model)
         snapshot = None if rebuild else _open_previous(store, embeddings.model_id)
         try:
-            return _run(paths, settings, store, snapshot, embeddings, report, dry_run, quiet)
+            previous = (
+                snapshot.manifest
+                if snapshot
+                else Manifest(embeddings.model_id, embeddings.dimension)
+            )
+            candidates, folders = _collect(paths, report)
+            kept, loaded, seen = _read(candidates, previous, settings, report, quiet)
+            _keep_or_remove_unseen(previous, seen, kept, folders, report)
+            fresh, aliases = _resolve_duplicates(kept, loaded, previous, folders, report)
+            report.documents_total = len(kept) + len(fresh)
+            report.chunks_total = sum(r.chunk_count for r in kept.values())
+            if dry_run or not report.changed:
+                return report
+            manifest = Manifest(
+                embeddings.model_id, embeddings.dimension, dict(sorted(kept.items()))
+            )
+            new_chunks: list[Chunk] = []
+            for path, document in fresh:
+                document_chunks = chunk_document(
+                    document, settings.chunk_size, settings.chunk_overlap
+                )
+                record = _record(document, path, len(document_chunks))
+                record.aliases = aliases.get(document.source, [])
+                manifest.documents[document.source] = record
+                new_chunks.extend(document_chunks)
+            report.chunks_embedded = _write_version(
+                store, snapshot, manifest, sorted(kept), new_chunks, embeddings, settings, quiet
+            )
+            report.version = store.current_version()
+            report.chunks_total = manifest.chunk_count
+            return report
         finally:
             if snapshot is not None:
                 snapshot.close()
@@ -152,73 +181,84 @@ def _open_previous(store: IndexStore, model_id: str) -> IndexSnapshot | None:
         return None
 
 
-def _run(
-    paths: Iterable[Path],
+def _read(
+    candidates: list[_Candidate],
+    previous: Manifest,
     settings: Settings,
-    store: IndexStore,
-    snapshot: IndexSnapshot | None,
-    embeddings: IndexEmbeddings,
     report: IngestReport,
-    dry_run: bool,
     quiet: bool,
-) -> IngestReport:
-    previous = (
-        snapshot.manifest if snapshot else Manifest(embeddings.model_id, embeddings.dimension)
-    )
-    candidates, folders = _collect(paths, report)
+) -> tuple[dict[str, DocumentRecord], list[tuple[_Candidate, Document]], set[str]]:
+    """Unchanged records (by source), newly loaded documents, and every source seen."""
     max_bytes = int(settings.max_file_mb * 1_000_000)
-
-    kept: dict[str, DocumentRecord] = {}  # unchanged records, by source
+    kept: dict[str, DocumentRecord] = {}
     loaded: list[tuple[_Candidate, Document]] = []
     seen: set[str] = set()
-    iterator = tqdm(
+    for candidate in tqdm(
         candidates, desc="Lesen", unit=" Dateien", disable=quiet or len(candidates) < 20
-    )
-    for candidate in iterator:
+    ):
         seen.add(candidate.source)
         old = previous.documents.get(candidate.source)
         try:
-            size = candidate.path.stat().st_size
             if (
                 old
-                and size <= max_bytes
-                and file_hash(candidate.path.read_bytes()) == old.content_hash
+                and candidate.path.stat().st_size <= max_bytes
+                and (file_hash(candidate.path.read_bytes()) == old.content_hash)
             ):
                 kept[candidate.source] = old
                 report.unchanged.append(candidate.source)
                 continue
             document = load_document(candidate.path, candidate.source, max_bytes)
-        except DocumentError as error:
-            report.failed.append((candidate.source, error.reason))
-            if old:  # an update that fails keeps the previous version
-                kept[candidate.source] = old
-            continue
-        except OSError as error:
-            report.failed.append(
-                (candidate.source, f"Die Datei lässt sich nicht lesen ({error.strerror}).")
+        except (DocumentError, OSError) as error:
+            reason = (
+                error.reason
+                if isinstance(error, DocumentError)
+                else (f"Die Datei lässt sich nicht lesen ({error.strerror}).")
             )
-            if old:
+            report.failed.append((candidate.source, reason))
+            if old:  # an update that fails keeps the previous version
                 kept[candidate.source] = old
             continue
         loaded.append((candidate, document))
         report.pages_read += document.page_count
+    return kept, loaded, seen
 
-    # Documents that vanished from a scanned folder.
+
+def _in_any(path: str, folders: list[Path]) -> bool:
+    return any(Path(path).is_relative_to(folder) for folder in folders)
+
+
+def _keep_or_remove_unseen(
+    previous: Manifest,
+    seen: set[str],
+    kept: dict[str, DocumentRecord],
+    folders: list[Path],
+    report: IngestReport,
+) -> None:
+    """Documents not seen this run: removed if their scanned folder lost them, else kept."""
     for source, record in previous.documents.items():
-        in_scanned_folder = any(Path(record.path).is_relative_to(folder) for folder in folders)
-        if source not in seen and source not in kept and in_scanned_folder:
+        if source in seen or source in kept:
+            continue
+        if _in_any(record.path, folders):
             report.removed.append(source)
-        elif source not in seen and source not in kept:
+        else:
             kept[source] = record  # ingested from elsewhere; untouched by this run
 
-    # Duplicates: byte- or text-identical to a kept document or an earlier loaded one.
+
+def _resolve_duplicates(
+    kept: dict[str, DocumentRecord],
+    loaded: list[tuple[_Candidate, Document]],
+    previous: Manifest,
+    folders: list[Path],
+    report: IngestReport,
+) -> tuple[list[tuple[Path, Document]], dict[str, list[str]]]:
+    """Loaded documents to index, and the aliases of byte- or text-identical duplicates."""
     # Kept records are the previous manifest's objects: remember their aliases before changing them.
     previous_aliases = {s: sorted(r.aliases) for s, r in previous.documents.items()}
     primaries: dict[str, str] = {}
     for record in kept.values():
         primaries.setdefault(record.content_hash, record.source)
         primaries.setdefault(record.text_hash, record.source)
-        if any(Path(record.path).is_relative_to(folder) for folder in folders):
+        if _in_any(record.path, folders):
             record.aliases = []  # recomputed below from this run's files
     fresh: list[tuple[Path, Document]] = []
     for candidate, document in loaded:
@@ -237,37 +277,33 @@ def _run(
     for source, record in kept.items():
         record.aliases = sorted(set(record.aliases) | aliases.get(source, set()))
     report.duplicates_changed = any(
-        record.aliases != previous_aliases[s] for s, record in kept.items()
+        record.aliases != previous_aliases.get(s, []) for s, record in kept.items()
     ) or any(duplicate in previous.documents for duplicate, _ in report.duplicates)
+    return fresh, {source: sorted(names) for source, names in aliases.items()}
 
-    if dry_run or not report.changed:
-        report.documents_total = len(kept) + len(fresh)
-        report.chunks_total = sum(r.chunk_count for r in kept.values())
-        return report
 
-    chunks: list[Chunk] = []
-    manifest = Manifest(embeddings.model_id, embeddings.dimension)
-    for source, record in sorted(kept.items()):
-        chunks.extend(_stored_chunks(snapshot, source))
-        manifest.documents[source] = record
-    for path, document in fresh:
-        document_chunks = chunk_document(document, settings.chunk_size, settings.chunk_overlap)
-        record = _record(document, path, len(document_chunks))
-        record.aliases = sorted(aliases.get(document.source, set()))
-        manifest.documents[document.source] = record
-        chunks.extend(document_chunks)
+def _write_version(
+    store: IndexStore,
+    snapshot: IndexSnapshot | None,
+    manifest: Manifest,
+    kept_sources: list[str],
+    new_chunks: list[Chunk],
+    embeddings: IndexEmbeddings,
+    settings: Settings,
+    quiet: bool,
+) -> int:
+    """Commit the kept documents' stored chunks plus ``new_chunks``; returns how many chunks
+    were embedded (stored vectors are reused wherever a chunk's text is unchanged)."""
+    chunks = [chunk for source in kept_sources for chunk in _stored_chunks(snapshot, source)]
+    chunks += new_chunks
     reusable = (
         snapshot.vectors_by_hash(embed_hash(c, embeddings.model_id) for c in chunks)
         if snapshot
         else {}
     )
-    vectors, report.chunks_embedded = _embed(
-        chunks, embeddings, reusable, settings.embedding_batch_size, quiet
-    )
-    report.version = IndexStore(settings.index_dir).commit(manifest, chunks, vectors)
-    report.documents_total = len(manifest.documents)
-    report.chunks_total = len(chunks)
-    return report
+    vectors, embedded = _embed(chunks, embeddings, reusable, settings.embedding_batch_size, quiet)
+    store.commit(manifest, chunks, vectors)
+    return embedded
 
 
 def _stored_chunks(snapshot: IndexSnapshot | None, source: str) -> list[Chunk]:
