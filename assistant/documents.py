@@ -6,7 +6,7 @@ chunking turns it into :class:`Chunk` records; retrieval returns :class:`Passage
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 DocumentKind = Literal["press_release", "strategy_paper", "web_page", "document"]
@@ -103,7 +103,6 @@ class Passage:
     publisher: str | None = None
     kind: DocumentKind = "document"
     position: int = 0
-    signals: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_chunk(cls, chunk: Chunk, score: float) -> Passage:

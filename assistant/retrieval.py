@@ -7,7 +7,7 @@ passages, and questions about the current state prefer newer documents.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -39,8 +39,8 @@ class Retrieval:
 
     passages: list[Passage]
     terms: QueryTerms
+    snapshot: IndexSnapshot
     dense_top: float = 0.0
-    signals: dict[str, float] = field(default_factory=dict)
 
 
 def _ranks(rows: np.ndarray) -> dict[int, int]:
@@ -70,7 +70,7 @@ class HybridRetriever:
         """The ``k`` best passages for ``query`` (a standalone question)."""
         terms = self.snapshot.lexical.analyze(query)
         if self.snapshot.size == 0:
-            return Retrieval([], terms)
+            return Retrieval([], terms, self.snapshot)
         dense_rows, dense_scores = self.snapshot.dense_search(
             self.embeddings.embed_question(query), _CANDIDATES
         )
@@ -79,7 +79,6 @@ class HybridRetriever:
         lexical_rows = lexical_rows[lexical_scores[lexical_rows] > 0]
 
         dense_rank, lexical_rank = _ranks(dense_rows), _ranks(lexical_rows)
-        dense_score = dict(zip(map(int, dense_rows), map(float, dense_scores), strict=True))
         candidates = set(dense_rank) | set(lexical_rank)
         chunks = self.snapshot.chunks(candidates)
         fused: dict[int, float] = {}
@@ -95,14 +94,8 @@ class HybridRetriever:
         passages = self._select(
             sorted(fused, key=fused.__getitem__, reverse=True), fused, chunks, k
         )
-        top_lexical = float(lexical_scores[lexical_rows[0]]) if len(lexical_rows) else 0.0
-        for passage in passages:
-            row = next(r for r, c in chunks.items() if c.chunk_id == passage.chunk_id)
-            passage.signals = {
-                "dense": dense_score.get(row, 0.0),
-                "bm25": float(lexical_scores[row]) / top_lexical if top_lexical else 0.0,
-            }
-        return Retrieval(passages, terms, float(dense_scores[0]) if len(dense_scores) else 0.0)
+        dense_top = float(dense_scores[0]) if len(dense_scores) else 0.0
+        return Retrieval(passages, terms, self.snapshot, dense_top)
 
     @staticmethod
     def _boost_recent(fused: dict[int, float], chunks: dict[int, Chunk]) -> None:

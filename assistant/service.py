@@ -7,6 +7,7 @@ and replaced on the next question after an ingest switched ``CURRENT`` (never ha
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -24,6 +25,7 @@ from assistant.store.index_store import IndexSnapshot, IndexStore
 
 log = logging.getLogger(__name__)
 NOT_FOUND = "Dazu finde ich in den Dokumenten nichts."
+_AFTER_CITATION = re.compile(r"(?<=\[\d\]) |(?<=\[\d\d\]) ")
 
 
 @dataclass(frozen=True)
@@ -103,10 +105,9 @@ class Assistant:
             yield from stream_llm_answer(self, question, history)
             return
         answer = self.extractive_answer(question, history)
-        sentences = answer.text.split("] ")
-        for index in range(1, len(sentences)) if answer.answered else ():
-            partial_text = "] ".join(sentences[:index]) + "]"
-            yield Answer(answer.question, partial_text, True, [], [], partial=True)
+        sentences = _AFTER_CITATION.split(answer.text) if answer.answered else []
+        for count in range(1, len(sentences)):
+            yield Answer(question, " ".join(sentences[:count]), True, [], [], partial=True)
         yield answer
 
     def extractive_answer(
@@ -116,7 +117,7 @@ class Assistant:
         retrieval: tuple[str, Retrieval] | None = None,
     ) -> Answer:
         query, found = retrieval or self.retrieve(question, history)
-        lexical = self.snapshot().lexical
+        lexical = found.snapshot.lexical
         own_terms = lexical.analyze(question)
         context = lexical.analyze(query[len(question) :]) if query != question else None
         chosen = select_sentences(
@@ -128,7 +129,7 @@ class Assistant:
             chosen,
             found.dense_top,
             self.settings.min_evidence,
-            self.snapshot().manifest.newest_date(),
+            found.snapshot.manifest.newest_date(),
         )
         if verdict is not None:
             return self.refusal(question, found.passages, query, verdict)

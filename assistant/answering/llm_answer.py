@@ -20,7 +20,7 @@ from assistant.answering.llm import (
     stream_answer,
 )
 from assistant.documents import Answer, Citation, Turn
-from assistant.retrieval import HybridRetriever, asks_for_current_state
+from assistant.retrieval import HybridRetriever, Retrieval, asks_for_current_state
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
@@ -64,17 +64,24 @@ def stream_llm_answer(
             yield Answer(question, text, True, [], [], partial=True)
     except LLMUnavailableError as error:
         log.warning("LLM nicht nutzbar: %s", error.detail)
-        yield _fallback(assistant, question, history, str(error))
+        yield _fallback(assistant, question, history, (query, found), str(error))
         return
     checked = check_citations(text, len(passages))
     if not checked.valid:
-        yield _fallback(assistant, question, history, _UNCITED_NOTICE)
+        yield _fallback(assistant, question, history, (query, found), _UNCITED_NOTICE)
         return
     citations = [Citation(n=n, passage=passages[n - 1], quote="") for n in checked.cited]
     yield Answer(question, checked.text, True, citations, found.passages, standalone_question=query)
 
 
-def _fallback(assistant: Assistant, question: str, history: Sequence[Turn], notice: str) -> Answer:
-    answer = assistant.extractive_answer(question, history)
+def _fallback(
+    assistant: Assistant,
+    question: str,
+    history: Sequence[Turn],
+    retrieval: tuple[str, Retrieval],
+    notice: str,
+) -> Answer:
+    """The extractive answer from the same passages, with a notice why the LLM was not used."""
+    answer = assistant.extractive_answer(question, history, retrieval)
     answer.notice = notice
     return answer
