@@ -121,3 +121,31 @@ def clean_text(text: str) -> str:
     text = normalize_unicode(text)
     text = join_lines(text)
     return re.sub(r"[ ]{2,}", " ", text).strip()
+
+
+def mend_page_breaks(pages: Sequence[str]) -> list[str]:
+    """Move the continuation of a sentence cut by a page break onto the page where it starts.
+
+    A page that ends mid-sentence ("… heute in den") gets the next page's text up to the first
+    sentence end ("Deutschen Werkstätten Hellerau … vorgestellt."), so citations stay whole.
+    """
+    mended = list(pages)
+    for index in range(len(mended) - 1):
+        current, following = mended[index].rstrip(), mended[index + 1].lstrip()
+        if (
+            not current
+            or not following
+            or _SENTENCE_END.search(current)
+            or _BULLET.match(following)
+        ):
+            continue
+        first_paragraph, _, rest = following.partition("\n\n")
+        match = re.search(r"[.!?](?=\s|$)", first_paragraph)
+        if match is None or len(first_paragraph[: match.end()]) > 600:
+            continue
+        carried = first_paragraph[: match.end()]
+        joined = _join_hyphenated(current, carried)
+        mended[index] = joined if joined is not None else f"{current} {carried}"
+        remainder = first_paragraph[match.end() :].strip()
+        mended[index + 1] = "\n\n".join(part for part in (remainder, rest) if part)
+    return mended

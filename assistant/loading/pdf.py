@@ -8,7 +8,7 @@ from pathlib import Path
 import pypdf
 from pypdf.errors import FileNotDecryptedError, PdfReadError
 
-from assistant.cleaning import clean_text, normalize_unicode, strip_running_lines
+from assistant.cleaning import clean_text, mend_page_breaks, normalize_unicode, strip_running_lines
 from assistant.errors import DocumentError
 from assistant.loading.extracted import Extracted
 from assistant.metadata import parse_date
@@ -71,7 +71,7 @@ def extract_pdf(path: Path, data: bytes) -> Extracted:
         raise DocumentError(
             path, f"Die PDF-Datei ist beschädigt und nicht lesbar ({error})."
         ) from error
-    pages = [clean_text(page) for page in strip_running_lines(raw_pages)]
+    pages = mend_page_breaks([clean_text(page) for page in strip_running_lines(raw_pages)])
     # The PDF's own Subject/Keywords may name the publication date; creation dates do not.
     described_date = parse_date(
         " ".join(filter(None, (_metadata_text(reader, k) for k in ("/Subject", "/Keywords"))))
