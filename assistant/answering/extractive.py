@@ -33,12 +33,55 @@ _DATE = re.compile(
     r"Oktober|November|Dezember|Anfang|Ende|Mitte|Frühjahr|Herbst|Sommer|Winter)\s+\d{4}\b|\b(19|20)\d{2}\b"
 )
 _NUMBER = re.compile(r"\d")
-_NAME = re.compile(
-    r"\b(Dr\.|Prof\.|Minister\w*|Staatssekretär\w*|Herr|Frau)\s|\b[A-ZÄÖÜ][a-zäöüß]+\s[A-ZÄÖÜ][a-zäöüß]+\b"
-)
+_TITLED_PERSON = re.compile(r"\b(Dr\.|Prof\.|Minister\w*|Staatssekretär\w*|Herr|Frau)\s")
+_CAPITALISED_PAIR = re.compile(r"(\w+\s+)?\b([A-ZÄÖÜ][a-zäöüß]+\s[A-ZÄÖÜ][a-zäöüß]+)\b")
+# Two capitalised words after an article or preposition are a German noun phrase, not a name.
+_NOUN_PHRASE_LEAD = {
+    "der",
+    "die",
+    "das",
+    "den",
+    "dem",
+    "des",
+    "ein",
+    "eine",
+    "einer",
+    "einem",
+    "einen",
+    "eines",
+    "im",
+    "am",
+    "zum",
+    "zur",
+    "vom",
+    "beim",
+    "ins",
+    "für",
+    "mit",
+    "von",
+    "auf",
+    "in",
+    "aus",
+}
+
+
+class _PersonPattern:
+    """Matches a sentence that names a person: a title or role, or 'Vorname Nachname'."""
+
+    def search(self, sentence: str) -> bool:
+        if _TITLED_PERSON.search(sentence):
+            return True
+        return any(
+            (match.group(1) or "").strip().casefold() not in _NOUN_PHRASE_LEAD
+            for match in _CAPITALISED_PAIR.finditer(sentence)
+            if match.start(2) > 0  # a sentence's first word is capitalised anyway
+        )
+
+
+_NAME = _PersonPattern()
 _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\s*Uhr\b|\b\d{1,2}\s*(bis\s*\d{1,2}\s*)?Uhr\b")
 _PLACE = re.compile(r"\b(in|im|nach|auf|an der|am)\s+(der\s+|den\s+|dem\s+)?[A-ZÄÖÜ]\w+")
-_QUESTION_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+_QUESTION_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str] | _PersonPattern], ...] = (
     (re.compile(r"\b(uhr|uhrzeit|what time)\b|um wie viel uhr", re.I), _TIME),
     (re.compile(r"\b(wann|seit wann|bis wann|datum|tag|jahr|when|date|year)\b", re.I), _DATE),
     (
@@ -52,6 +95,16 @@ _QUESTION_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
 )
 
 
+_ASKS_FOR_LIST = re.compile(
+    r"^\s*(welche|aus welchen|in welchen|which)\b|\b(noch|alle|außer)\b", re.IGNORECASE
+)
+
+
+def _enumerates(sentence: str) -> bool:
+    """'A, B und C' or 'Folgendes: A, B, C': a sentence that lists several things."""
+    return sentence.count(",") >= 2 or (sentence.count(",") >= 1 and " und " in sentence)
+
+
 @dataclass
 class ScoredSentence:
     text: str
@@ -62,7 +115,7 @@ class ScoredSentence:
     hits: dict[int, float] = field(default_factory=dict)  # question word index -> its weight
 
 
-def expected_pattern(question: str) -> re.Pattern[str] | None:
+def expected_pattern(question: str) -> re.Pattern[str] | _PersonPattern | None:
     """What kind of answer the question wants (date, number, name, place, time), if clear."""
     return next((answer for asked, answer in _QUESTION_TYPES if asked.search(question)), None)
 
@@ -105,6 +158,7 @@ def score_sentences(
     total_weight = sum(weights) or 1.0
     known_weight = sum(w for w, k in zip(weights, known, strict=True) if k) or 1.0
     wanted = expected_pattern(question)
+    wants_list = bool(_ASKS_FOR_LIST.search(question))
     scored: list[ScoredSentence] = []
     for index, passage in enumerate(passages[:_PASSAGES_CONSIDERED]):
         for paragraph in passage.text.split("\n"):
@@ -126,6 +180,8 @@ def score_sentences(
                 score = coverage / (1.0 + 0.15 * index) / (1.0 + max(len(sentence) - 250, 0) / 250)
                 if wanted is not None and wanted.search(sentence):
                     score *= 1.5
+                if wants_list and _enumerates(sentence):
+                    score *= 1.25
                 scored.append(
                     ScoredSentence(sentence, index, score, coverage, known_coverage, hits)
                 )
