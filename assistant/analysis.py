@@ -124,16 +124,40 @@ class Vocabulary:
         return word in self.counts
 
     @functools.cached_property
-    def _joined(self) -> str:
-        return "\n".join(self.counts)
+    def _sorted(self) -> list[str]:
+        return sorted(w for w in self.counts if not w.isdigit())
 
     def knows(self, word: str) -> bool:
-        """True if the corpus uses the word, a form of it, or a compound containing it."""
-        return (
-            word in self.counts
-            or stem(word) in self.stems
-            or (len(word) >= 5 and word in self._joined)
-        )
+        """True if the corpus uses the word, a form of it, or a compound that starts or ends
+        with it ('niveau' in 'wertschoepfungsniveau')."""
+        known = self._known.get(word)
+        if known is None:
+            known = (
+                word in self.counts
+                or stem(word) in self.stems
+                or (
+                    len(word) >= 5
+                    and (_has_prefix(self._sorted, word) or _has_prefix(self._reversed, word[::-1]))
+                )
+            )
+            self._known[word] = known
+        return known
+
+    @functools.cached_property
+    def _known(self) -> dict[str, bool]:
+        return {}
+
+    @functools.cached_property
+    def _by_length(self) -> dict[int, list[str]]:
+        buckets: dict[int, list[str]] = {}
+        for word in self._typo_candidates:
+            buckets.setdefault(len(word), []).append(word)
+        return buckets
+
+    def warm_up(self) -> None:
+        """Build the lookup tables now (when an index opens), not on the first question."""
+        for table in (self.stems, self._sorted, self._reversed, self._by_length):
+            len(table)
 
     @functools.cached_property
     def _reversed(self) -> list[str]:
@@ -162,10 +186,20 @@ class Vocabulary:
         if word in self.counts or len(word) < 5 or word.isdigit():
             return None
         limit = 1 if len(word) < 8 else 2
+        candidates = [
+            w
+            for size in range(len(word) - limit, len(word) + limit + 1)
+            for w in self._by_length.get(size, [])
+        ]
         match = process.extractOne(
-            word, self._typo_candidates, scorer=Levenshtein.distance, score_cutoff=limit
+            word, candidates, scorer=Levenshtein.distance, score_cutoff=limit
         )
         return match[0] if match else None
+
+
+def _has_prefix(sorted_words: list[str], prefix: str) -> bool:
+    index = bisect.bisect_left(sorted_words, prefix)
+    return index < len(sorted_words) and sorted_words[index].startswith(prefix)
 
 
 def _split(word: str, stems: frozenset[str]) -> list[str]:

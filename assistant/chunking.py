@@ -38,8 +38,17 @@ def _continues_previous(previous: str, fragment: str) -> bool:
     return bool(re.match(r"[-–,;:)a-zäöüß]", fragment)) or bool(_ABBREVIATION_END.search(previous))
 
 
+@functools.lru_cache(maxsize=20_000)
+def _cached_sentences(paragraph: str) -> tuple[str, ...]:
+    return tuple(_split_sentences(paragraph))
+
+
 def split_sentences(paragraph: str) -> list[str]:
-    """German sentences of one paragraph, whitespace-normalised."""
+    """German sentences of one paragraph, whitespace-normalised (cached: answers re-read passages)."""
+    return list(_cached_sentences(paragraph))
+
+
+def _split_sentences(paragraph: str) -> list[str]:
     sentences: list[str] = []
     for piece in _segmenter().segment(paragraph):
         piece = " ".join(piece.split())

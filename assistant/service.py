@@ -60,6 +60,7 @@ class Assistant:
         with self._lock:
             if self._snapshot is None or self._snapshot.version != version:
                 self._snapshot = self.store.open(embedding_model=self.embeddings.model_id)
+                self._snapshot.lexical.analyzer.vocabulary.warm_up()
                 log.info(
                     "Index-Version %s geladen (%d Abschnitte)",
                     self._snapshot.version,
@@ -69,7 +70,9 @@ class Assistant:
 
     def corpus_info(self) -> CorpusInfo:
         manifest = self.snapshot().manifest
-        return CorpusInfo(len(manifest.documents), manifest.chunk_count, manifest.newest_date())
+        return CorpusInfo(
+            len(manifest.documents), manifest.chunk_count, self.snapshot().newest_date
+        )
 
     def validate(self, question: str) -> str:
         question = " ".join(question.split())
@@ -129,7 +132,7 @@ class Assistant:
             chosen,
             found.dense_top,
             self.settings.min_evidence,
-            found.snapshot.manifest.newest_date(),
+            found.snapshot.newest_date,
         )
         if verdict is not None:
             return self.refusal(question, found.passages, query, verdict)

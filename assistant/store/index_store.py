@@ -71,6 +71,7 @@ class IndexSnapshot:
                 f"Formatversion {self.manifest.format_version}, erwartet {FORMAT_VERSION}",
             )
         self._lock = threading.Lock()
+        self.newest_date = self.manifest.newest_date()
 
     @property
     def size(self) -> int:
