@@ -23,48 +23,15 @@ _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ſ": "s"
 _TOKEN = re.compile(r"\d{1,3}(?:\.\d{3})+(?!\d)|\d+(?:[.,]\d+)*|[^\W\d_]+(?:[-/][^\W\d_]+)*")
 _MIN_PART = 4  # shortest compound part that counts ("bau" in "Maschinenbau" does not)
 _LINKING = ("s", "es", "n", "en")
-STOPWORDS = frozenset(w.translate(_FOLD) for w in (*STOPWORDS_GERMAN, *STOPWORDS_EN_PLUS)) | {
-    "gibt",
-    "eigentlich",
-    "genau",
-    "mal",
-    "denn",
-    "bitte",
-    "wurde",
-    "wurden",
-    "worden",
-    "wer",
-    "wie",
-    "was",
-    "wann",
-    "wo",
-    "wohin",
-    "woher",
-    "warum",
-    "wieso",
-    "weshalb",
-    "welche",
-    "welcher",
-    "welches",
-    "welchen",
-    "welchem",
-    "viele",
-    "viel",
-    "ne",
-    "so",
-    "is",
-    "hab",
-    # words about the corpus itself, not about its content
-    "dokument",
-    "dokumente",
-    "dokumenten",
-    "quelle",
-    "quellen",
-    "steht",
-    "stehen",
-    "sagen",
-    "sagt",
-}
+_EXTRA_STOPWORDS = """
+    gibt eigentlich genau mal denn bitte wurde wurden worden ne so is hab
+    wer wie was wann wo wohin woher warum wieso weshalb weswegen wozu wofuer womit wodurch
+    woran worum worueber wovon welche welcher welches welchen welchem viele viel
+    dokument dokumente dokumenten quelle quellen steht stehen sagen sagt
+"""  # colloquial fillers, question words, and words about the corpus rather than its content
+STOPWORDS = frozenset(
+    w.translate(_FOLD) for w in (*STOPWORDS_GERMAN, *STOPWORDS_EN_PLUS)
+) | frozenset(_EXTRA_STOPWORDS.split())
 
 
 def fold(text: str) -> str:

@@ -149,3 +149,18 @@ def test_ask_prints_answer_and_sources(devset_settings: Settings) -> None:
     )
     assert "766" in done.stdout
     assert "Quellen:" in done.stdout and "[1]" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Wozu fordert Dulig die Unternehmen auf?", "Wertschöpfung"),  # interrogative, not a name
+        ("Und wo war die Strategiekonferenz 2018?", "Hellerau"),
+    ],
+)
+def test_question_words_are_not_mistaken_for_unknown_names(
+    assistant: Assistant, question: str, expected: str
+) -> None:
+    answer = assistant.ask(question)
+    assert answer.answered, answer.text
+    assert expected in answer.text
