@@ -259,3 +259,27 @@ def test_encodings_are_detected(tmp_path: Path, encoding: str, text: str) -> Non
     assert "\ufffd" not in document.text and "\ufeff" not in document.text
     assert text in document.text
     assert "Maßnahmen zur Digitalisierung" in document.text
+
+
+def test_markdown_menus_are_dropped_but_tables_and_prose_stay(tmp_path: Path) -> None:
+    page = tmp_path / "meldung.md"
+    page.write_text(
+        "[Startseite](/) › [Aktuelles](/aktuelles) › [Meldungen 2018](/aktuelles/2018)\n\n"
+        "# Meldung\n\nDie Konferenz war gut besucht. Digitalisierung | Innovation sind Themen der Leitlinien.\n\n"
+        "| Jahr | Betriebe |\n|---|---|\n| 2016 | 3.060 |\n\n---\n\n"
+        "Teilen: Twitter · LinkedIn · E-Mail\n\nImpressum | Datenschutz | Cookie-Einstellungen\n",
+        encoding="utf-8",
+    )
+    text = load_document(page, page.name, 10**6).text
+    for menu in (
+        "Startseite",
+        "Meldungen 2018",
+        "LinkedIn",
+        "Impressum",
+        "Cookie-Einstellungen",
+        "---",
+    ):
+        assert menu not in text
+    assert "Die Konferenz war gut besucht." in text
+    assert "Digitalisierung | Innovation sind Themen" in text
+    assert "3.060" in text

@@ -48,7 +48,7 @@ def decode(path: Path, data: bytes) -> str:
 
 def _without_rules(text: str) -> str:
     """Drop ASCII rules (=====, -----) that plain-text press releases use as separators."""
-    return re.sub(r"(?m)^\s*[=\-_*#~]{4,}\s*$", "", text)
+    return re.sub(r"(?m)^\s*[=\-_*#~]{3,}\s*$", "", text)
 
 
 def extract_text(path: Path, data: bytes) -> Extracted:
@@ -67,10 +67,23 @@ def _front_matter(text: str) -> tuple[dict[str, str], str]:
     return fields, text[match.end() :]
 
 
+def _is_navigation(line: str) -> bool:
+    """A breadcrumb, share bar or footer menu: short items joined by ›, | or ·.
+
+    Markdown table rows start with '|' and are kept.
+    """
+    stripped = line.strip()
+    if stripped.startswith("|"):
+        return False
+    items = [item for item in re.split(r"\s[›»|·]\s", stripped) if item.strip()]
+    return len(items) >= 2 and all(len(item.split()) <= 3 for item in items)
+
+
 def _markdown_to_text(markdown: str) -> str:
-    """Markdown syntax to plain paragraphs: images, link targets and emphasis marks go."""
+    """Markdown syntax to plain paragraphs: images, link targets, menus and emphasis marks go."""
     text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", markdown)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = "\n".join(line for line in text.split("\n") if not _is_navigation(line))
     text = re.sub(r"(?m)^\s{0,3}#{1,6}\s*(.+?)\s*#*\s*$", r"\n\1\n", text)  # headings own a line
     # Emphasis may span a line break, never a blank line.
     text = re.sub(r"(\*\*|__|\*|_|`)(\S(?:.|\n(?!\s*\n))*?\S|\S)\1", r"\2", text)
