@@ -24,7 +24,7 @@ FLOORS = {
     "fact_recall@5": 0.85,
     "answer_fact_coverage": 0.50,
     "answered_when_answerable": 0.96,
-    "refused_when_unanswerable": 0.7,
+    "refused_when_unanswerable": 0.8,
 }
 
 

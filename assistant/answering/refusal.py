@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.analysis import QueryTerms, fold
+from assistant.analysis import QueryTerms, fold, stem, words
 from assistant.answering.extractive import ScoredSentence
 
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
@@ -40,6 +40,9 @@ _ONLY_PLANNED = re.compile(
     r"\b(soll|sollen|geplant|plant|planen|vorgesehen|künftig|voraussichtlich|angekündigt)\b",
     re.IGNORECASE,
 )
+_COUNT_QUESTION = re.compile(r"\bwie\s*viele?\s+(\w+)", re.IGNORECASE)
+# Colloquial nouns ("Wie viele Leute …") cannot be matched to the documents' wording.
+_GENERIC_COUNTED = {"leute", "menschen", "personen", "people", "mal", "davon"}
 _WELL_COVERED = 0.55
 _FEW_KNOWN_WORDS = 2  # "Was plant Sachsen bei Wasserstoff?": the unknown word is the topic
 
@@ -48,6 +51,33 @@ def _salient_unknowns(question: str, terms: QueryTerms) -> list[str]:
     """Unknown words that name something: capitalised in the question (a German noun or name)."""
     capitalised = {fold(w): w for w in re.findall(r"\b[A-ZÄÖÜ][\wäöüß]+", question)}
     return [capitalised[w] for w in terms.unknown if w in capitalised]
+
+
+def _names_counted(word_stem: str, counted: str) -> bool:
+    """'Teilnehmerinnen' names 'Teilnehmer'; 'Betriebe' names 'Industriebetriebe' (its head)."""
+    return counted in word_stem or (len(word_stem) >= 5 and counted.endswith(word_stem))
+
+
+def _counted_thing_missing(
+    question: str, terms: QueryTerms, best: Sequence[ScoredSentence]
+) -> str | None:
+    """For 'Wie viele Teilnehmer …?': the counted noun if no sentence with a number names it.
+
+    Only nouns the corpus uses count: for a word it never uses ("Besucher" where the
+    documents say "Gäste"), the wording cannot tell, so the rule does not apply.
+    """
+    match = _COUNT_QUESTION.search(question)
+    if match is None or fold(match.group(1)) in _GENERIC_COUNTED:
+        return None
+    if fold(match.group(1)) not in terms.content:
+        return None
+    counted = stem(fold(match.group(1)))
+    for sentence in best:
+        if re.search(r"\d", sentence.text) and any(
+            _names_counted(stem(word), counted) for word in words(sentence.text)
+        ):
+            return None
+    return match.group(1)
 
 
 def is_english(question: str) -> bool:
@@ -82,6 +112,9 @@ def judge(
     well_covered = max((s.known_coverage for s in best), default=0.0) >= _WELL_COVERED
     if unknown and (well_covered or sum(terms.known) <= _FEW_KNOWN_WORDS):
         return f"Die Dokumente erwähnen „{unknown[0]}“ nicht."
+    counted = _counted_thing_missing(question, terms, best)
+    if counted is not None:
+        return f"Die Dokumente nennen keine Anzahl zu „{counted}“ in diesem Zusammenhang."
     later = _years_after_corpus(question, newest_date)
     if later and not _FORWARD_LOOKING.search(question):
         return f"Die Dokumente reichen nur bis {newest_date[:4] if newest_date else ''}; zu {later[0]} enthalten sie keine Angaben."
