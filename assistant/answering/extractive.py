@@ -19,6 +19,9 @@ from assistant.documents import Citation, Passage, format_date
 
 _MAX_SENTENCES = 4
 _PASSAGES_CONSIDERED = 5
+_RANK_DECAY = 0.15  # later passages' sentences weigh less
+_LONG_SENTENCE = 250  # characters; longer sentences are penalised
+_TYPE_BONUS = 1.5  # the sentence holds what the question asks for (date, number, name …)
 _MIN_RELATIVE_SCORE = 0.55
 # Contact blocks, web addresses and press-office notes never answer a citizen's question.
 _BOILERPLATE = re.compile(
@@ -177,9 +180,13 @@ def score_sentences(
                 known_coverage = (
                     sum(w * total_weight for i, w in hits.items() if known[i]) / known_weight
                 )
-                score = coverage / (1.0 + 0.15 * index) / (1.0 + max(len(sentence) - 250, 0) / 250)
+                score = (
+                    coverage
+                    / (1.0 + _RANK_DECAY * index)
+                    / (1.0 + max(len(sentence) - _LONG_SENTENCE, 0) / _LONG_SENTENCE)
+                )
                 if wanted is not None and wanted.search(sentence):
-                    score *= 1.5
+                    score *= _TYPE_BONUS
                 if wants_list and _enumerates(sentence):
                     score *= 1.25
                 scored.append(
