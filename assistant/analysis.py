@@ -23,6 +23,7 @@ _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ſ": "s"
 _TOKEN = re.compile(r"\d{1,3}(?:\.\d{3})+(?!\d)|\d+(?:[.,]\d+)*|[^\W\d_]+(?:[-/][^\W\d_]+)*")
 _MIN_PART = 4  # shortest compound part that counts ("bau" in "Maschinenbau" does not)
 _LINKING = ("s", "es", "n", "en")
+_CACHE_LIMIT = 200_000  # per-word caches are emptied beyond this (a server sees endless typos)
 _EXTRA_STOPWORDS = """
     gibt eigentlich genau mal denn bitte wurde wurden worden ne so is hab
     wer wie was wann wo wohin woher warum wieso weshalb weswegen wozu wofuer womit wodurch
@@ -84,6 +85,19 @@ class Vocabulary:
         return frozenset(stem(w) for w in self.counts if len(w) >= _MIN_PART and not w.isdigit())
 
     @functools.cached_property
+    def stem_counts(self) -> dict[str, int]:
+        """How often each stem occurs in the corpus (all its word forms together)."""
+        counts: dict[str, int] = {}
+        for word, count in self.counts.items():
+            key = stem(word)
+            counts[key] = counts.get(key, 0) + count
+        return counts
+
+    @functools.cached_property
+    def total_count(self) -> int:
+        return sum(self.counts.values()) or 1
+
+    @functools.cached_property
     def _typo_candidates(self) -> list[str]:
         return [w for w, n in self.counts.items() if len(w) >= 4 and not w.isdigit()]
 
@@ -107,6 +121,8 @@ class Vocabulary:
                     and (_has_prefix(self._sorted, word) or _has_prefix(self._reversed, word[::-1]))
                 )
             )
+            if len(self._known) >= _CACHE_LIMIT:
+                self._known.clear()
             self._known[word] = known
         return known
 
@@ -123,7 +139,7 @@ class Vocabulary:
 
     def warm_up(self) -> None:
         """Build the lookup tables now (when an index opens), not on the first question."""
-        for table in (self.stems, self._sorted, self._reversed, self._by_length):
+        for table in (self.stems, self.stem_counts, self._sorted, self._reversed, self._by_length):
             len(table)
 
     @functools.cached_property
@@ -201,6 +217,8 @@ class Analyzer:
         cached = self._cache.get(word)
         if cached is None:
             cached = [stem(word), *self.vocabulary.split_compound(word)]
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
             self._cache[word] = cached
         return cached
 

@@ -123,21 +123,10 @@ def expected_pattern(question: str) -> re.Pattern[str] | _PersonPattern | None:
     return next((answer for asked, answer in _QUESTION_TYPES if asked.search(question)), None)
 
 
-def _stem_frequencies(analyzer: Analyzer) -> dict[str, int]:
-    cached = getattr(analyzer, "_stem_frequencies", None)
-    if cached is None:
-        cached = {}
-        for word, count in analyzer.vocabulary.counts.items():
-            key = stem(word)
-            cached[key] = cached.get(key, 0) + count
-        analyzer._stem_frequencies = cached  # type: ignore[attr-defined]
-    return cached
-
-
 def _group_weights(analyzer: Analyzer, groups: Sequence[Sequence[str]]) -> list[float]:
     """Rarer words weigh more: the inverse corpus frequency of a word's rarest form."""
-    frequencies = _stem_frequencies(analyzer)
-    total = sum(frequencies.values()) or 1
+    frequencies = analyzer.vocabulary.stem_counts
+    total = analyzer.vocabulary.total_count
     return [
         max((math.log(1 + total / (1 + frequencies.get(t, 0))) for t in group), default=0.0)
         for group in groups
