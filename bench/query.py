@@ -138,8 +138,14 @@ def live_version_dir(index_dir: Path) -> Path:
 
 def settings_for(index_dir: Path) -> Settings:
     # Explicit values win over ASSISTANT_* variables: always the offline, extractive answer.
-    return Settings.model_validate({"index_dir": index_dir, "corpus_dir": CORPUS_DIR, "llm": "none",
-                                    "embedding_model": DEFAULT_EMBEDDING_MODEL})
+    return Settings.model_validate(
+        {
+            "index_dir": index_dir,
+            "corpus_dir": CORPUS_DIR,
+            "llm": "none",
+            "embedding_model": DEFAULT_EMBEDDING_MODEL,
+        }
+    )
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -164,8 +170,10 @@ def build_devset_index(index_dir: Path) -> float:
     seconds = time.perf_counter() - started
     if report.failed:
         log(f"  ingest failures: {report.failed}")
-    log(f"  ingested {report.documents_total} documents, {report.chunks_total} chunks "
-        f"in {seconds:.1f} s")
+    log(
+        f"  ingested {report.documents_total} documents, {report.chunks_total} chunks "
+        f"in {seconds:.1f} s"
+    )
     return seconds
 
 
@@ -202,8 +210,14 @@ def _sentences_of(chunks: Sequence[Chunk]) -> list[str]:
 
 def _novel_words(sentences: Sequence[str], count: int, rng: random.Random) -> list[str]:
     """``count`` distinct German-looking compounds ("Förder" + "netzwerk") of devset nouns."""
-    nouns = sorted({w.strip(".,;:()„“\"'") for s in sentences for w in s.split()
-                    if _WORD.match(w.strip(".,;:()„“\"'")) and w.strip(".,;:()„“\"'")[0].isupper()})
+    nouns = sorted(
+        {
+            w.strip(".,;:()„“\"'")
+            for s in sentences
+            for w in s.split()
+            if _WORD.match(w.strip(".,;:()„“\"'")) and w.strip(".,;:()„“\"'")[0].isupper()
+        }
+    )
     if len(nouns) < 10:
         raise SystemExit("too few nouns in the devset chunks to make new words from")
     words: dict[str, None] = {}
@@ -218,8 +232,9 @@ def _novel_words(sentences: Sequence[str], count: int, rng: random.Random) -> li
     return list(words)
 
 
-def synthetic_chunks(real: Sequence[Chunk], total: int, novel_rate: float, novel_pool: int,
-                     seed: int) -> list[Chunk]:
+def synthetic_chunks(
+    real: Sequence[Chunk], total: int, novel_rate: float, novel_pool: int, seed: int
+) -> list[Chunk]:
     """``total`` chunks: the real ones first, then recombined sentences in synthetic documents."""
     rng = random.Random(seed)
     np_rng = np.random.default_rng(seed)
@@ -231,8 +246,11 @@ def synthetic_chunks(real: Sequence[Chunk], total: int, novel_rate: float, novel
     # Zipf-like popularity of the new words: a few are common, most are rare (Heaps' law).
     if pool:
         weights = 1.0 / np.arange(1, len(pool) + 1, dtype=np.float64) ** 1.05
-        draws = iter(np_rng.choice(len(pool), size=int(total * 140 * novel_rate) + 1_000,
-                                   p=weights / weights.sum()).tolist())
+        draws = iter(
+            np_rng.choice(
+                len(pool), size=int(total * 140 * novel_rate) + 1_000, p=weights / weights.sum()
+            ).tolist()
+        )
     first_day, days = date(2010, 1, 1).toordinal(), 15 * 365
 
     chunks: list[Chunk] = list(real)
@@ -257,14 +275,27 @@ def synthetic_chunks(real: Sequence[Chunk], total: int, novel_rate: float, novel
                 for i in np.flatnonzero(np_rng.random(len(tokens)) < novel_rate).tolist():
                     tokens[i] = pool[next(draws)]
                 text = " ".join(tokens)
-            chunks.append(Chunk(f"{digest}-{position:04d}", source, text, title, day, None,
-                                publisher, kind, position, None))
+            chunks.append(
+                Chunk(
+                    f"{digest}-{position:04d}",
+                    source,
+                    text,
+                    title,
+                    day,
+                    None,
+                    publisher,
+                    kind,
+                    position,
+                    None,
+                )
+            )
         document += 1
     return chunks
 
 
-def build_synthetic_index(devset_index: Path, target_dir: Path, total: int, novel_rate: float,
-                          novel_pool: int, seed: int) -> SyntheticBuild:
+def build_synthetic_index(
+    devset_index: Path, target_dir: Path, total: int, novel_rate: float, novel_pool: int, seed: int
+) -> SyntheticBuild:
     """Write a synthetic index of ``total`` chunks with ``IndexStore.commit``."""
     from assistant.store.index_store import IndexStore
     from assistant.store.manifest import DocumentRecord, Manifest
@@ -289,16 +320,24 @@ def build_synthetic_index(devset_index: Path, target_dir: Path, total: int, nove
 
     now = datetime.now(UTC).isoformat(timespec="seconds")
     counts: dict[str, int] = {}
-    for chunk in chunks[len(real):]:
+    for chunk in chunks[len(real) :]:
         counts[chunk.source] = counts.get(chunk.source, 0) + 1
-    first = {c.source: c for c in chunks[len(real):] if c.position == 0}
+    first = {c.source: c for c in chunks[len(real) :] if c.position == 0}
     for source, count in counts.items():
         chunk = first[source]
         digest = hashlib.sha1(source.encode()).hexdigest()
         records[source] = DocumentRecord(
-            source=source, path=str(target_dir / source), title=chunk.title, date=chunk.date,
-            publisher=chunk.publisher, kind=chunk.kind, content_hash=digest, text_hash=digest,
-            page_count=1, chunk_count=count, ingested_at=now,
+            source=source,
+            path=str(target_dir / source),
+            title=chunk.title,
+            date=chunk.date,
+            publisher=chunk.publisher,
+            kind=chunk.kind,
+            content_hash=digest,
+            text_hash=digest,
+            page_count=1,
+            chunk_count=count,
+            ingested_at=now,
         )
     manifest = Manifest(DEFAULT_EMBEDDING_MODEL, DIMENSION, records)
     generated = time.perf_counter()
@@ -306,8 +345,14 @@ def build_synthetic_index(devset_index: Path, target_dir: Path, total: int, nove
 
     IndexStore(target_dir).commit(manifest, chunks, vectors)
     committed = time.perf_counter()
-    return SyntheticBuild(len(chunks), len(real), len(records), generated - started,
-                          committed - generated, peak_rss_mb())
+    return SyntheticBuild(
+        len(chunks),
+        len(real),
+        len(records),
+        generated - started,
+        committed - generated,
+        peak_rss_mb(),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -459,8 +504,10 @@ def profile(index_dir: Path, limit: int | None, top: int) -> str:
         label = f"{short}:{line}({name})" if line else name
         entries.append((label, calls, tottime * per_question, cumtime * per_question))
 
-    lines = [f"cProfile of ask() on {index_dir}: {len(questions)} questions, "
-             f"{wall * per_question:.1f} ms/question wall with the profiler on (it adds overhead)"]
+    lines = [
+        f"cProfile of ask() on {index_dir}: {len(questions)} questions, "
+        f"{wall * per_question:.1f} ms/question wall with the profiler on (it adds overhead)"
+    ]
     for title, key in (("cumulative", 3), ("own time", 2)):
         lines.append(f"\n  top {top} by {title} time, ms per question:")
         lines.append(f"  {'cum ms':>8} {'own ms':>8} {'calls/q':>9}  function")
@@ -485,8 +532,11 @@ def _short_path(filename: str) -> str:
 
 def _interesting(label: str) -> bool:
     """Hide the benchmark's own frames and generic wrappers from the cumulative ranking."""
-    return not (label.startswith("bench/") or label.startswith("~:0(<method 'disable'")
-                or "<lambda>" in label)
+    return not (
+        label.startswith("bench/")
+        or label.startswith("~:0(<method 'disable'")
+        or "<lambda>" in label
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -518,25 +568,35 @@ def _verdict(p95: float) -> str:
 
 def _row(label: str, values: Sequence[float], judged: bool) -> str:
     p50, p95 = percentile(values, 50), percentile(values, 95)
-    return (f"  {label:<34} {p50:8.1f} {p95:8.1f} {float(np.mean(values)):8.1f} "
-            f"{max(values):8.1f}   {_verdict(p95) if judged else ''}")
+    return (
+        f"  {label:<34} {p50:8.1f} {p95:8.1f} {float(np.mean(values)):8.1f} "
+        f"{max(values):8.1f}   {_verdict(p95) if judged else ''}"
+    )
 
 
 def print_report(results: list[tuple[str, Measurement]], builds: dict[str, str]) -> None:
     rounds = len(results[0][1].ask_ms) if results else 0
     print()
-    print(f"Query benchmark: warm, one question at a time, {rounds} rounds over the development "
-          f"questions; target p95 of ask <= {TARGET_P95_MS:.0f} ms")
-    print("  'best of rounds' = per question its fastest round (less disturbed by other "
-          "processes on the machine); 'all calls' = every timed call")
+    print(
+        f"Query benchmark: warm, one question at a time, {rounds} rounds over the development "
+        f"questions; target p95 of ask <= {TARGET_P95_MS:.0f} ms"
+    )
+    print(
+        "  'best of rounds' = per question its fastest round (less disturbed by other "
+        "processes on the machine); 'all calls' = every timed call"
+    )
     threads = {k: os.environ[k] for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY") if k in os.environ}
-    print(f"  {os.cpu_count()} CPUs; OpenMP environment: {threads or 'defaults'} (process CPU time "
-          "approximates latency on an idle machine only with OMP_NUM_THREADS=1: otherwise it "
-          "includes the helper threads' spinning)")
+    print(
+        f"  {os.cpu_count()} CPUs; OpenMP environment: {threads or 'defaults'} (process CPU time "
+        "approximates latency on an idle machine only with OMP_NUM_THREADS=1: otherwise it "
+        "includes the helper threads' spinning)"
+    )
     for name, m in results:
         print()
-        print(f"[{name}] {m.chunks:,} chunks, vocabulary {m.vocabulary:,} words, "
-              f"{m.questions} questions ({m.answered} answered)")
+        print(
+            f"[{name}] {m.chunks:,} chunks, vocabulary {m.vocabulary:,} words, "
+            f"{m.questions} questions ({m.answered} answered)"
+        )
         if name in builds:
             print(f"  build: {builds[name]}")
         print(f"  {'latency (ms)':<34} {'p50':>8} {'p95':>8} {'mean':>8} {'max':>8}")
@@ -548,38 +608,59 @@ def print_report(results: list[tuple[str, Measurement]], builds: dict[str, str])
         print(_row("ask (whole answer), all calls", m.all_samples("ask_ms"), True))
         print(_row("ask, process CPU time, all calls", m.all_samples("ask_cpu_ms"), False))
         print(f"  {'first question after opening':<34} {m.warm_up_ms:8.1f}   (lazy caches filled)")
-        print(f"  load average during the run: {m.load_before:.2f} -> {m.load_after:.2f} "
-              f"(2 cores; other processes count)")
+        print(
+            f"  load average during the run: {m.load_before:.2f} -> {m.load_after:.2f} "
+            f"(2 cores; other processes count)"
+        )
         parts = ", ".join(f"{name} {mb:.1f}" for name, mb in m.disk_parts_mb.items())
         print(f"  open index: {m.open_ms:.0f} ms; index files on disk {m.disk_mb:.1f} MB ({parts})")
-        print(f"  RSS: model loaded {m.rss_model_mb:.0f} MB -> index open {m.rss_open_mb:.0f} MB "
-              f"(+{m.rss_open_mb - m.rss_model_mb:.0f}) -> after warm-up {m.rss_warm_mb:.0f} MB "
-              f"(+{m.rss_warm_mb - m.rss_model_mb:.0f}) -> end {m.rss_end_mb:.0f} MB "
-              f"(+{m.rss_end_mb - m.rss_model_mb:.0f}); peak {m.peak_rss_mb:.0f} MB")
+        print(
+            f"  RSS: model loaded {m.rss_model_mb:.0f} MB -> index open {m.rss_open_mb:.0f} MB "
+            f"(+{m.rss_open_mb - m.rss_model_mb:.0f}) -> after warm-up {m.rss_warm_mb:.0f} MB "
+            f"(+{m.rss_warm_mb - m.rss_model_mb:.0f}) -> end {m.rss_end_mb:.0f} MB "
+            f"(+{m.rss_end_mb - m.rss_model_mb:.0f}); peak {m.peak_rss_mb:.0f} MB"
+        )
     print()
-    print(f"  {'summary':<18} {'chunks':>9} {'vocab':>9} {'disk MB':>8} {'+RSS MB':>8} "
-          f"{'retr p50':>9} {'retr p95':>9} {'ask p50':>8} {'ask p95':>8}  target")
+    print(
+        f"  {'summary':<18} {'chunks':>9} {'vocab':>9} {'disk MB':>8} {'+RSS MB':>8} "
+        f"{'retr p50':>9} {'retr p95':>9} {'ask p50':>8} {'ask p95':>8}  target"
+    )
     for name, m in results:
         retrieve, ask = m.best_of_rounds("retrieve_ms"), m.best_of_rounds("ask_ms")
-        print(f"  {name:<18} {m.chunks:>9,} {m.vocabulary:>9,} {m.disk_mb:8.1f} "
-              f"{m.rss_end_mb - m.rss_model_mb:8.0f} {percentile(retrieve, 50):9.1f} "
-              f"{percentile(retrieve, 95):9.1f} {percentile(ask, 50):8.1f} "
-              f"{ask_p95(m):8.1f}  {_verdict(ask_p95(m))}")
-    print("  (latency: best of rounds, ms; +RSS: resident memory added by opening the index and "
-          "answering all questions)")
+        print(
+            f"  {name:<18} {m.chunks:>9,} {m.vocabulary:>9,} {m.disk_mb:8.1f} "
+            f"{m.rss_end_mb - m.rss_model_mb:8.0f} {percentile(retrieve, 50):9.1f} "
+            f"{percentile(retrieve, 95):9.1f} {percentile(ask, 50):8.1f} "
+            f"{ask_p95(m):8.1f}  {_verdict(ask_p95(m))}"
+        )
+    print(
+        "  (latency: best of rounds, ms; +RSS: resident memory added by opening the index and "
+        "answering all questions)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--index", type=Path, help="reuse this devset index instead of ingesting")
     parser.add_argument("--synthetic-index", type=Path, help="reuse this synthetic index")
-    parser.add_argument("--workdir", type=Path, help="build indexes here and keep them "
-                        "(default: a temporary folder, deleted afterwards)")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="build indexes here and keep them (default: a temporary folder, deleted afterwards)",
+    )
     parser.add_argument("--chunks", type=int, default=100_000, help="size of the synthetic index")
-    parser.add_argument("--novel-rate", type=float, default=0.08,
-                        help="share of words in synthetic chunks replaced by new compounds")
-    parser.add_argument("--novel-pool", type=int, default=400_000,
-                        help="number of distinct new compounds to draw from")
+    parser.add_argument(
+        "--novel-rate",
+        type=float,
+        default=0.08,
+        help="share of words in synthetic chunks replaced by new compounds",
+    )
+    parser.add_argument(
+        "--novel-pool",
+        type=int,
+        default=400_000,
+        help="number of distinct new compounds to draw from",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--limit", type=int, help="only the first N development questions")
     parser.add_argument("--rounds", type=int, default=3, help="timed passes over the questions")
@@ -617,8 +698,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             if synthetic_index is None:
                 synthetic_index = workdir / f"synthetic-{args.chunks}"
                 log(f"building the synthetic index in {synthetic_index} ...")
-                build = build_synthetic_index(devset_index, synthetic_index, args.chunks,
-                                              args.novel_rate, args.novel_pool, args.seed)
+                build = build_synthetic_index(
+                    devset_index,
+                    synthetic_index,
+                    args.chunks,
+                    args.novel_rate,
+                    args.novel_pool,
+                    args.seed,
+                )
                 builds[name] = (
                     f"{build.total_s:.1f} s ({build.generate_s:.1f} s generating text and "
                     f"vectors, {build.commit_s:.1f} s IndexStore.commit); {build.documents:,} "
@@ -640,8 +727,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print()
                 print(f"[{name}] profile")
                 child = ["--profile-only", str(index_dir), "--top", str(args.top)]
-                print(_run_child(child + ([] if args.limit is None else
-                                          ["--limit", str(args.limit)])).rstrip())
+                print(
+                    _run_child(
+                        child + ([] if args.limit is None else ["--limit", str(args.limit)])
+                    ).rstrip()
+                )
     print()
     print(f"benchmark took {time.perf_counter() - started:.0f} s in all")
     return 0
