@@ -21,6 +21,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check assistant tests bench app.py
+	$(VENV)/bin/ruff format --check assistant tests bench app.py
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)
