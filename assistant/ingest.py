@@ -98,15 +98,17 @@ def _record(document: Document, path: Path, chunk_count: int) -> DocumentRecord:
     )
 
 
-def _embed(
+def embed_chunks(
     chunks: list[Chunk],
     embeddings: IndexEmbeddings,
-    reusable: dict[str, np.ndarray],
+    snapshot: IndexSnapshot | None,
     batch_size: int,
-    quiet: bool,
+    quiet: bool = True,
 ) -> tuple[np.ndarray, int]:
-    """Vectors for all chunks, reusing stored ones; returns (vectors, number newly embedded)."""
+    """Vectors for ``chunks``: stored ones where the snapshot has the same embedding text,
+    the rest embedded in batches; returns (vectors, number newly embedded)."""
     hashes = [embed_hash(c, embeddings.model_id) for c in chunks]
+    reusable = snapshot.vectors_by_hash(hashes) if snapshot else {}
     todo = [i for i, h in enumerate(hashes) if h not in reusable]
     vectors = np.zeros((len(chunks), embeddings.dimension), dtype=np.float32)
     for i, digest in enumerate(hashes):
@@ -292,26 +294,17 @@ def _write_version(
     settings: Settings,
     quiet: bool,
 ) -> int:
-    """Commit the kept documents' stored chunks plus ``new_chunks``; returns how many chunks
-    were embedded (stored vectors are reused wherever a chunk's text is unchanged)."""
-    chunks = [chunk for source in kept_sources for chunk in _stored_chunks(snapshot, source)]
-    chunks += new_chunks
-    reusable = (
-        snapshot.vectors_by_hash(embed_hash(c, embeddings.model_id) for c in chunks)
-        if snapshot
-        else {}
+    """Commit the kept documents' stored chunks and vectors plus ``new_chunks``; returns how
+    many chunks were embedded (new chunks whose text is unchanged reuse their vector)."""
+    kept_chunks: list[Chunk] = []
+    kept_vectors = np.zeros((0, embeddings.dimension), dtype=np.float32)
+    if snapshot is not None:
+        kept_chunks, kept_vectors = snapshot.stored(kept_sources)
+    new_vectors, embedded = embed_chunks(
+        new_chunks, embeddings, snapshot, settings.embedding_batch_size, quiet
     )
-    vectors, embedded = _embed(chunks, embeddings, reusable, settings.embedding_batch_size, quiet)
-    store.commit(manifest, chunks, vectors)
+    store.commit(manifest, kept_chunks + new_chunks, np.vstack([kept_vectors, new_vectors]))
     return embedded
-
-
-def _stored_chunks(snapshot: IndexSnapshot | None, source: str) -> list[Chunk]:
-    if snapshot is None:
-        return []
-    rows = snapshot.rows_of(source)
-    stored = snapshot.chunks(rows)
-    return [stored[row] for row in rows]
 
 
 def remove_document(source: str, settings: Settings) -> DocumentRecord:
@@ -327,16 +320,7 @@ def remove_document(source: str, settings: Settings) -> DocumentRecord:
             if len(matches) != 1:
                 raise DocumentNotIndexedError(source, sorted(manifest.documents))
             removed = manifest.documents.pop(matches[0])
-            chunks: list[Chunk] = []
-            for remaining in sorted(manifest.documents):
-                chunks.extend(_stored_chunks(snapshot, remaining))
-            reusable = snapshot.vectors_by_hash(
-                embed_hash(c, manifest.embedding_model) for c in chunks
-            )
-            vectors = np.array(
-                [reusable[embed_hash(c, manifest.embedding_model)] for c in chunks],
-                dtype=np.float32,
-            ).reshape(len(chunks), manifest.dimension)
+            chunks, vectors = snapshot.stored(sorted(manifest.documents))
             store.commit(
                 Manifest(manifest.embedding_model, manifest.dimension, manifest.documents),
                 chunks,

@@ -28,8 +28,9 @@ from langchain_core.vectorstores import VectorStore
 from assistant.documents import Chunk
 from assistant.embeddings import IndexEmbeddings
 from assistant.errors import IndexMissingError
+from assistant.ingest import embed_chunks
 from assistant.metadata import parse_date
-from assistant.store.index_store import IndexSnapshot, IndexStore, embed_hash
+from assistant.store.index_store import IndexSnapshot, IndexStore
 from assistant.store.locking import exclusive_lock
 from assistant.store.manifest import DocumentRecord, Manifest
 
@@ -38,7 +39,6 @@ log = logging.getLogger(__name__)
 DEFAULT_SOURCE = "langchain"
 STORED_METADATA = frozenset({"source", "title", "date", "page", "publisher", "chunk_id"})
 _EMBED_BATCH = 32
-_SQL_BATCH = 500
 _PARTIAL_ISO = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
 
 
@@ -86,23 +86,11 @@ def _page(value: Any) -> int | None:
         raise ValueError(f"Die Seitenzahl „{value}“ ist keine ganze Zahl.") from error
 
 
-def _all_chunks(snapshot: IndexSnapshot | None) -> list[Chunk]:
-    """Every chunk of a version, in row order (the order of its vectors)."""
+def _stored(snapshot: IndexSnapshot | None, dimension: int) -> tuple[list[Chunk], np.ndarray]:
+    """Every chunk of a version and its vector, in row order; nothing for a missing index."""
     if snapshot is None:
-        return []
-    chunks: list[Chunk] = []
-    for start in range(0, snapshot.size, _SQL_BATCH):
-        rows = range(start, min(start + _SQL_BATCH, snapshot.size))
-        stored = snapshot.chunks(rows)
-        chunks.extend(stored[row] for row in rows)
-    return chunks
-
-
-def _stored_vectors(snapshot: IndexSnapshot | None, dimension: int) -> np.ndarray:
-    """All vectors of a version, in row order."""
-    if snapshot is None or snapshot.size == 0:
-        return np.zeros((0, dimension), dtype=np.float32)
-    return np.asarray(snapshot.vectors.reconstruct_n(0, snapshot.size), dtype=np.float32)
+        return [], np.zeros((0, dimension), dtype=np.float32)
+    return snapshot.stored()
 
 
 def _source_hash(source: str, chunks: Iterable[Chunk]) -> str:
@@ -241,7 +229,7 @@ class AssistantVectorStore(VectorStore):
         """The chunks with these ids, in index order; unknown ids are left out."""
         wanted = set(ids)
         with self._lock:
-            chunks = _all_chunks(self._live())
+            chunks, _ = _stored(self._live(), self._embedding.dimension)
         return [_to_document(chunk) for chunk in chunks if chunk.chunk_id in wanted]
 
     # --- writing ------------------------------------------------------------------------------
@@ -268,12 +256,12 @@ class AssistantVectorStore(VectorStore):
             return []
         with exclusive_lock(self._store.index_dir), self._lock:
             snapshot = self._live()
-            previous = _all_chunks(snapshot)
+            previous, stored = _stored(snapshot, self._embedding.dimension)
             added = self._new_chunks(texts, metadatas, chosen, previous)
             replaced = {chunk.chunk_id for chunk in added}
             keep = [row for row, chunk in enumerate(previous) if chunk.chunk_id not in replaced]
-            stored = _stored_vectors(snapshot, self._embedding.dimension)
-            vectors = np.vstack([stored[keep], self._embed(added, snapshot)])
+            new_vectors, _ = embed_chunks(added, self._embedding, snapshot, _EMBED_BATCH)
+            vectors = np.vstack([stored[keep], new_vectors])
             chunks = [previous[row] for row in keep] + added
             manifest = _manifest(snapshot.manifest if snapshot else None, self._embedding, chunks)
             self._store.commit(manifest, chunks, vectors)
@@ -317,22 +305,6 @@ class AssistantVectorStore(VectorStore):
             )
         return list(added.values())
 
-    def _embed(self, chunks: list[Chunk], snapshot: IndexSnapshot | None) -> np.ndarray:
-        """Vectors for ``chunks``: stored ones where the embedding text is known, else new."""
-        model_id = self._embedding.model_id
-        hashes = [embed_hash(chunk, model_id) for chunk in chunks]
-        known = snapshot.vectors_by_hash(hashes) if snapshot else {}
-        vectors = np.zeros((len(chunks), self._embedding.dimension), dtype=np.float32)
-        todo = [i for i, digest in enumerate(hashes) if digest not in known]
-        for i, digest in enumerate(hashes):
-            if digest in known:
-                vectors[i] = known[digest]
-        for start in range(0, len(todo), _EMBED_BATCH):
-            batch = todo[start : start + _EMBED_BATCH]
-            texts = [chunks[i].embedding_text() for i in batch]
-            vectors[batch] = self._embedding.embed_passages(texts)
-        return vectors
-
     def delete(self, ids: list[str] | None = None, **kwargs: Any) -> bool:
         """Remove the chunks with these ids (unknown ids are ignored) in a new index version."""
         _no_options(kwargs)
@@ -344,11 +316,11 @@ class AssistantVectorStore(VectorStore):
         wanted = set(ids)
         with exclusive_lock(self._store.index_dir), self._lock:
             snapshot = self._live()
-            chunks = _all_chunks(snapshot)
+            chunks, stored = _stored(snapshot, self._embedding.dimension)
             keep = [row for row, chunk in enumerate(chunks) if chunk.chunk_id not in wanted]
             if snapshot is None or len(keep) == len(chunks):
                 return True
-            vectors = _stored_vectors(snapshot, self._embedding.dimension)[keep]
+            vectors = stored[keep]
             kept_chunks = [chunks[row] for row in keep]
             manifest = _manifest(snapshot.manifest, self._embedding, kept_chunks)
             self._store.commit(manifest, kept_chunks, vectors)

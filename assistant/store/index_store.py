@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 CURRENT = "CURRENT"
 _VERSIONS = "versions"
 _KEEP_VERSIONS = 2
+_SQL_BATCH = 500  # rows per query, below SQLite's limit on bound parameters
 _COLUMNS = "chunk_id, source, text, title, date, page, publisher, kind, position, heading"
 _SCHEMA = """
 CREATE TABLE chunks (
@@ -107,6 +108,23 @@ class IndexSnapshot:
                 )
             ]
 
+    def stored(self, sources: Iterable[str] | None = None) -> tuple[list[Chunk], np.ndarray]:
+        """Chunks and their vectors: all in row order, or those of ``sources`` in that order."""
+        rows = (
+            list(range(self.size))
+            if sources is None
+            else [row for source in sources for row in self.rows_of(source)]
+        )
+        chunks: list[Chunk] = []
+        for start in range(0, len(rows), _SQL_BATCH):
+            batch = rows[start : start + _SQL_BATCH]
+            found = self.chunks(batch)
+            chunks.extend(found[row] for row in batch)
+        if not rows:
+            return chunks, np.zeros((0, self.vectors.d), dtype=np.float32)
+        every_vector = np.asarray(self.vectors.reconstruct_n(0, self.size), dtype=np.float32)
+        return chunks, every_vector.reshape(self.size, self.vectors.d)[rows]
+
     def chunk_count(self, source: str) -> int:
         return len(self.rows_of(source))
 
@@ -115,8 +133,8 @@ class IndexSnapshot:
         wanted = list(set(hashes))
         found: dict[str, np.ndarray] = {}
         with self._lock:
-            for start in range(0, len(wanted), 500):
-                batch = wanted[start : start + 500]
+            for start in range(0, len(wanted), _SQL_BATCH):
+                batch = wanted[start : start + _SQL_BATCH]
                 marks = ",".join("?" * len(batch))
                 for row, digest in self._db.execute(
                     f"SELECT row, embed_hash FROM chunks WHERE embed_hash IN ({marks})", batch
