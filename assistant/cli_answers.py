@@ -14,6 +14,12 @@ from assistant.errors import AssistantError, InputError
 from assistant.settings import Settings
 
 
+def _add_llm_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--llm", choices=["none", "openai", "ollama"], help="Sprachmodell (Standard: none)"
+    )
+
+
 def add_answer_commands(
     commands: Any, add_common: Callable[[argparse.ArgumentParser], None]
 ) -> None:
@@ -36,9 +42,7 @@ def add_answer_commands(
         action="store_true",
         help="Fragen als JSON-Zeilen von stdin, Antworten als JSON-Zeilen",
     )
-    ask.add_argument(
-        "--llm", choices=["none", "openai", "ollama"], help="Sprachmodell (Standard: none)"
-    )
+    _add_llm_option(ask)
     add_common(ask)
 
     evaluate = commands.add_parser(
@@ -55,9 +59,7 @@ def add_answer_commands(
         help="Antworten zusätzlich als JSON-Zeilen speichern",
     )
     evaluate.add_argument("--json", action="store_true", help="Kennzahlen als JSON ausgeben")
-    evaluate.add_argument(
-        "--llm", choices=["none", "openai", "ollama"], help="Sprachmodell (Standard: none)"
-    )
+    _add_llm_option(evaluate)
     add_common(evaluate)
 
     serve = commands.add_parser(
@@ -67,9 +69,7 @@ def add_answer_commands(
     )
     serve.add_argument("--host", help="Adresse (Standard: 127.0.0.1, Umgebung ASSISTANT_HOST)")
     serve.add_argument("--port", type=int, help="Port (Standard: 7860, Umgebung ASSISTANT_PORT)")
-    serve.add_argument(
-        "--llm", choices=["none", "openai", "ollama"], help="Sprachmodell (Standard: none)"
-    )
+    _add_llm_option(serve)
     add_common(serve)
 
 
