@@ -26,6 +26,14 @@ def test_the_chat_answers_and_votes_under_the_policy_without_violations(
     assert "Schlaglicht" in answer.inner_text()
     assert chat.page.evaluate("window.__cspViolations") == []
     assert chat.dialogs == []
+    # Markup smuggled into the page cannot run script: inline handlers are blocked.
+    chat.page.evaluate(
+        """document.body.insertAdjacentHTML('beforeend',
+            '<img src="data:," onload="window.__injected = 1">')"""
+    )
+    chat.page.wait_for_function("window.__cspViolations.length > 0")
+    assert chat.page.evaluate("window.__injected") is None
+    assert "script-src" in chat.page.evaluate("window.__cspViolations")[0]
 
 
 def test_another_site_cannot_frame_the_chat(open_chat: OpenChat, running_app: RunningApp) -> None:

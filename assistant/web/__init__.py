@@ -27,4 +27,7 @@ def protect(app: FastAPI, blocks: Any, settings: Settings) -> None:
         votes_per_minute=settings.votes_per_minute,
     )
     app.add_middleware(Guard, limits=limits, classify=gradio_classifier(blocks))
+    # Gradio keeps each session's state, and the undelivered messages of each session (API
+    # calls whose results nobody fetched), for 10,000 and 2,000 sessions: bound both.
     blocks.state_holder.capacity = settings.max_sessions
+    blocks._queue.pending_messages_per_session.max_size = settings.max_sessions

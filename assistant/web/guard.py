@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -31,26 +32,34 @@ TOO_LARGE = "Die Anfrage ist zu groß."
 TOO_SLOW = "Die Anfrage kam zu langsam an. Bitte versuchen Sie es noch einmal."
 NOT_FOUND = "Diese Seite gibt es nicht."
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        # Gradio's page has inline bootstrap scripts and runs event code with new Function().
-        "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
-        "style-src 'self' 'unsafe-inline'",  # Svelte sets inline styles
-        "img-src 'self' data: blob:",
-        "font-src 'self' data:",
-        "media-src 'self' blob:",
-        "connect-src 'self'",
-        "worker-src 'self' blob:",
-        "frame-src 'self'",
-        "frame-ancestors 'self'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "object-src 'none'",
-    )
+_POLICY = (
+    "default-src 'self'",
+    "style-src 'self' 'unsafe-inline'",  # Svelte sets inline styles
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "media-src 'self' blob:",
+    "connect-src 'self'",
+    "worker-src 'self' blob:",
+    "frame-src 'self'",
+    "frame-ancestors 'self'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "object-src 'none'",
 )
+CONTENT_SECURITY_POLICY = "; ".join(("script-src 'self'", *_POLICY))
+
+
+def page_policy(nonce: str) -> str:
+    """The policy of an HTML page whose script tags carry ``nonce``.
+
+    Only those scripts and what they load run ('strict-dynamic'): no inline event handler, no
+    ``javascript:`` link, no script tag smuggled into the page. Gradio runs the event code
+    of the app (``js=``) with ``new Function``, hence 'unsafe-eval'.
+    """
+    return "; ".join((f"script-src 'nonce-{nonce}' 'strict-dynamic' 'unsafe-eval'", *_POLICY))
+
+
 SECURITY_HEADERS: dict[bytes, bytes] = {
-    b"content-security-policy": CONTENT_SECURITY_POLICY.encode(),
     b"x-frame-options": b"SAMEORIGIN",
     b"x-content-type-options": b"nosniff",
     b"referrer-policy": b"same-origin",
@@ -70,6 +79,7 @@ _CLOSED_ROUTES = re.compile(
     r"undo-vibe-edit|vibe-code|proxy=|file=|upload|stream)(/.*|=.*)?"
 )
 _QUEUE_ROUTES = re.compile(r"/gradio_api/(queue/join|call/.+)")
+_SCRIPT_TAG = re.compile(rb"<script(?=[\s>])", re.IGNORECASE)
 
 
 def is_closed(path: str) -> bool:
@@ -158,15 +168,46 @@ class Guard:
 
 
 def _with_security_headers(send: Send) -> Send:
+    """Add the headers; an HTML page without a policy of its own gets nonces on its scripts."""
+    page: dict[str, Any] | None = None  # the start message of an HTML page being collected
+    body: list[bytes] = []
+
     async def sending(message: Message) -> None:
+        nonlocal page
         if message["type"] == "http.response.start":
             headers: list[tuple[bytes, bytes]] = list(message.get("headers", []))
-            present = {name.lower() for name, _ in headers}
+            present = {name.lower(): value for name, value in headers}
             headers += [(k, v) for k, v in SECURITY_HEADERS.items() if k not in present]
             message = {**message, "headers": headers}
-        await send(message)
+            if b"content-security-policy" in present:
+                await send(message)
+            elif present.get(b"content-type", b"").startswith(b"text/html") and (
+                b"content-encoding" not in present
+            ):
+                page = message
+            else:
+                policy = (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())
+                await send({**message, "headers": [*headers, policy]})
+        elif page is not None and message["type"] == "http.response.body":
+            body.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                await _send_page(send, page, b"".join(body))
+        else:
+            await send(message)
 
     return sending
+
+
+async def _send_page(send: Send, start: Message, html: bytes) -> None:
+    nonce = secrets.token_urlsafe(16)
+    html = _SCRIPT_TAG.sub(f'<script nonce="{nonce}"'.encode(), html)
+    headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+    headers += [
+        (b"content-length", str(len(html)).encode()),
+        (b"content-security-policy", page_policy(nonce).encode()),
+    ]
+    await send({**start, "headers": headers})
+    await send({"type": "http.response.body", "body": html})
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
