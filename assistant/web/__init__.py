@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from assistant.settings import Settings
 from assistant.web.guard import Guard, GuardLimits, gradio_classifier
+from assistant.web.memory import EventIdTrimmer, bound_sessions
 from assistant.web.server import serve_app
 from assistant.web.status import add_status_routes, observed
 
@@ -26,8 +27,10 @@ def protect(app: FastAPI, blocks: Any, settings: Settings) -> None:
         questions_per_minute=settings.questions_per_minute,
         votes_per_minute=settings.votes_per_minute,
     )
-    app.add_middleware(Guard, limits=limits, classify=gradio_classifier(blocks))
-    # Gradio keeps each session's state, and the undelivered messages of each session (API
-    # calls whose results nobody fetched), for 10,000 and 2,000 sessions: bound both.
-    blocks.state_holder.capacity = settings.max_sessions
-    blocks._queue.pending_messages_per_session.max_size = settings.max_sessions
+    app.add_middleware(
+        Guard,
+        limits=limits,
+        classify=gradio_classifier(blocks),
+        after_question=EventIdTrimmer(blocks),
+    )
+    bound_sessions(blocks, settings.max_sessions)

@@ -76,7 +76,7 @@ _OPEN_GRADIO_ROUTES = re.compile(
 # Gradio's routes outside /gradio_api/ that nothing of ours needs.
 _CLOSED_ROUTES = re.compile(
     r"/(openapi\.json|docs|redoc|monitoring|login|logout|dev|runs|run-history|vibe-edit|"
-    r"undo-vibe-edit|vibe-code|proxy=|file=|upload|stream)(/.*|=.*)?"
+    r"undo-vibe-edit|vibe-code|upload|stream)(/.*)?|/(proxy|file)=.*"
 )
 _QUEUE_ROUTES = re.compile(r"/gradio_api/(queue/join|call/.+)")
 _SCRIPT_TAG = re.compile(rb"<script(?=[\s>])", re.IGNORECASE)
@@ -98,12 +98,20 @@ class GuardLimits:
 
 
 class Guard:
-    """The middleware; ``classify`` tells from a POST's path and body what it asks for."""
+    """The middleware; ``classify`` tells from a POST's path and body what it asks for,
+    ``after_question`` runs for each question let through (housekeeping)."""
 
-    def __init__(self, app: ASGIApp, limits: GuardLimits, classify: Classifier) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limits: GuardLimits,
+        classify: Classifier,
+        after_question: Callable[[], None] = lambda: None,
+    ) -> None:
         self.app = app
         self.limits = limits
         self.classify = classify
+        self.after_question = after_question
         self.client_keys = ClientKeys()
         self.limiters: dict[Kind, RateLimiter] = {
             "question": RateLimiter(limits.questions_per_minute),
@@ -128,6 +136,8 @@ class Guard:
                 retry = self.limiters[kind].retry_after()
                 await _refuse(send, 429, BUSY, retry_after=retry)
                 return
+            if kind == "question":
+                self.after_question()
             receive = _replay(body, receive)
         if _QUEUE_ROUTES.fullmatch(path):
             send = _german_queue_full(send)
