@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from assistant.settings import Settings
 from assistant.web.guard import Guard, GuardLimits, gradio_classifier
-from assistant.web.memory import EventIdTrimmer, bound_sessions
+from assistant.web.memory import EventIdTrimmer, bound_gradio_memory
 from assistant.web.server import serve_app
 from assistant.web.status import add_status_routes, observed
 
@@ -33,4 +33,4 @@ def protect(app: FastAPI, blocks: Any, settings: Settings) -> None:
         classify=gradio_classifier(blocks),
         after_question=EventIdTrimmer(blocks),
     )
-    bound_sessions(blocks, settings.max_sessions)
+    bound_gradio_memory(blocks, settings.max_sessions)
