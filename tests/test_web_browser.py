@@ -1,11 +1,13 @@
-"""The chat in real Chromium under the server's Content-Security-Policy, and framing refused."""
+"""The chat in real Chromium: the server's Content-Security-Policy, framing refused, and the
+German refusal a citizen sees when asking faster than the per-client limit allows."""
 
 from __future__ import annotations
 
 import pytest
-from ui_fixtures import DEVSET_QUESTION, OpenChat, RunningApp
+from playwright.sync_api import Browser
+from ui_fixtures import DEVSET_QUESTION, ChatPage, OpenChat, RunningApp
 
-pytest_plugins = ["ui_fixtures"]
+pytest_plugins = ["ui_fixtures", "web_fixtures"]
 pytestmark = pytest.mark.browser
 
 RECORD_VIOLATIONS = """
@@ -47,3 +49,22 @@ def test_another_site_cannot_frame_the_chat(open_chat: OpenChat, running_app: Ru
     chat.page.goto(running_app.url + "gesundheit")
     chat.page.set_content(f'<iframe src="{running_app.url}" width="800" height="600"></iframe>')
     chat.page.frames[1].locator("#frage textarea, #frage input").first.wait_for(timeout=20_000)
+
+
+def test_asking_faster_than_the_limit_shows_the_german_refusal(
+    chromium: Browser, guarded: str
+) -> None:
+    context = chromium.new_context(locale="en-US")  # Gradio's own texts would be English
+    try:
+        chat = ChatPage(context.new_page())
+        chat.page.goto(guarded)
+        for _ in range(3):  # the guarded instance allows three questions a minute
+            assert "Schlaglicht" in chat.ask(DEVSET_QUESTION).inner_text()
+        box = chat.page.get_by_label("Ihre Frage")
+        box.fill(DEVSET_QUESTION)
+        box.press("Enter")
+        chat.page.get_by_text("Zu viele Anfragen, bitte gleich noch einmal.").first.wait_for(
+            timeout=15_000
+        )
+    finally:
+        context.close()

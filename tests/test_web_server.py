@@ -19,29 +19,15 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from fakes import HashingEmbeddings
-from ui_fixtures import DEVSET_QUESTION, SCHLAGLICHT_TXT, RunningApp, free_port
-from web_fixtures import app_environment, serving
+from ui_fixtures import DEVSET_QUESTION, SCHLAGLICHT_TXT, RunningApp
+from web_fixtures import HEADER_TIMEOUT
 
 from assistant.service import Assistant
 from assistant.settings import Settings
 from assistant.web.status import health
 
-pytest_plugins = ["ui_fixtures"]
+pytest_plugins = ["ui_fixtures", "web_fixtures"]
 BUSY = "Zu viele Anfragen, bitte gleich noch einmal."
-QUEUE_MAX_SIZE = 2
-HEADER_TIMEOUT = 1.0
-
-
-@pytest.fixture(scope="module")
-def guarded(running_app: RunningApp, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("guarded")
-    environment = app_environment(
-        running_app.settings.corpus_dir, running_app.settings.index_dir, folder / "feedback",
-        questions_per_minute=3, votes_per_minute=3, queue_max_size=QUEUE_MAX_SIZE,
-        concurrency_limit=1, max_request_kb=8, header_timeout=HEADER_TIMEOUT, body_timeout=1,
-    )  # fmt: skip
-    with serving(environment, free_port(), folder / "server.log") as url:
-        yield url
 
 
 def client_headers(number: int) -> dict[str, str]:

@@ -1,5 +1,8 @@
 """Helpers for the server tests: more app instances on the index the shared test app built.
 
+``guarded`` is such an instance with small limits (three questions and three votes a minute
+per client, a queue of two, 8 KiB bodies, one-second timeouts).
+
 ``running_app`` (tests/ui_fixtures.py) builds the test index once with the real model; these
 helpers start further ``assistant serve`` processes with other settings on that index or on a
 copy of it, so no test waits for a second index build.
@@ -18,9 +21,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from ui_fixtures import ROOT, RunningApp
+from ui_fixtures import ROOT, RunningApp, free_port
 
 PYTEST_DONT_REWRITE = True
+QUEUE_MAX_SIZE = 2
+HEADER_TIMEOUT = 1.0
 
 
 def app_environment(
@@ -90,3 +95,15 @@ def copy_of_index(app: RunningApp, folder: Path) -> tuple[Path, Path]:
     corpus = shutil.copytree(app.settings.corpus_dir, folder / "corpus")
     index = shutil.copytree(app.settings.index_dir, folder / "index")
     return Path(corpus), Path(index)
+
+
+@pytest.fixture(scope="session")
+def guarded(running_app: RunningApp, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("guarded")
+    environment = app_environment(
+        running_app.settings.corpus_dir, running_app.settings.index_dir, folder / "feedback",
+        questions_per_minute=3, votes_per_minute=3, queue_max_size=QUEUE_MAX_SIZE,
+        concurrency_limit=1, max_request_kb=8, header_timeout=HEADER_TIMEOUT, body_timeout=1,
+    )  # fmt: skip
+    with serving(environment, free_port(), folder / "server.log") as url:
+        yield url
