@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from assistant.documents import Answer, Turn, format_date
-from assistant.errors import AssistantError, InputError
+from assistant.errors import InputError
+from assistant.jsonl import answer_lines, turns_from_json
 from assistant.settings import Settings
 
 
@@ -73,22 +74,6 @@ def add_answer_commands(
     add_common(serve)
 
 
-def turns_from_json(raw: Any, where: str) -> list[Turn]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list) or not all(
-        isinstance(t, dict)
-        and t.get("role") in {"user", "assistant"}
-        and isinstance(t.get("content"), str)
-        for t in raw
-    ):
-        raise InputError(
-            f'{where}: der Verlauf muss eine Liste von Objekten mit "role" (user/assistant) und '
-            '"content" (Text) sein.'
-        )
-    return [Turn(t["role"], t["content"]) for t in raw]
-
-
 def print_answer(answer: Answer) -> None:
     """An answer and its numbered sources, for a person at a terminal."""
     print(answer.text)
@@ -133,29 +118,6 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
             ) from error
     print_answer(assistant.ask(args.question, history))
     return 0
-
-
-def answer_lines(assistant: Any, lines: Iterable[str]) -> Iterable[dict[str, Any]]:
-    """One JSON answer per JSON question line; a bad line gets an error object, not a crash."""
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            request = json.loads(line)
-            if not isinstance(request, dict) or not isinstance(request.get("question"), str):
-                raise InputError(f'Zeile {number}: erwartet wird ein Objekt mit "question" (Text).')
-            answer = assistant.ask(
-                request["question"], turns_from_json(request.get("history"), f"Zeile {number}")
-            )
-            yield answer.to_json()
-        except json.JSONDecodeError as error:
-            yield _error_line(f"Zeile {number}: kein gültiges JSON ({error.msg}).")
-        except AssistantError as error:
-            yield _error_line(str(error))
-
-
-def _error_line(message: str) -> dict[str, Any]:
-    return {"answered": False, "answer": "", "citations": [], "passages": [], "error": message}
 
 
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:

@@ -9,7 +9,6 @@ endpoint ``/frage`` for other programs.
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +19,10 @@ import uvicorn
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse, Response
 
-from assistant.cli_answers import turns_from_json
 from assistant.documents import Answer, Citation, Passage, Turn
 from assistant.errors import AssistantError, DocumentError, IndexMissingError
 from assistant.feedback import FeedbackStore, Vote
+from assistant.jsonl import turns_from_json
 from assistant.loading import is_supported
 from assistant.loading.text import decode
 from assistant.rendering import (
@@ -441,10 +440,3 @@ def serve(settings: Settings) -> None:
         app, host=settings.host, port=settings.port, access_log=False, log_level="info",
         timeout_graceful_shutdown=5,
     )  # fmt: skip
-
-
-def main() -> None:
-    """``python app.py [--host …] [--port …]``: the same as ``assistant serve``."""
-    from assistant.cli import main as cli_main
-
-    raise SystemExit(cli_main(["serve", *sys.argv[1:]]))
