@@ -85,14 +85,16 @@ class Assistant:
             )
         return question
 
-    def retrieve(self, question: str, history: Sequence[Turn] = ()) -> tuple[str, Retrieval]:
-        """The standalone form of the question and its retrieved passages."""
+    def retrieve(
+        self, question: str, history: Sequence[Turn] = (), k: int | None = None
+    ) -> tuple[str, Retrieval]:
+        """The standalone form of the question and its ``k`` (default: top_k) best passages."""
         query = standalone_question(question, history)
         retriever = HybridRetriever(
             self.snapshot(), self.embeddings, self.settings.max_per_document
         )
         return query, retriever.retrieve(
-            query, self.settings.top_k, asks_for_current_state(question)
+            query, self.settings.top_k if k is None else k, asks_for_current_state(question)
         )
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:

@@ -11,6 +11,7 @@ the previous version live. Readers open a version once and keep it until ``CURRE
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -18,8 +19,10 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
@@ -39,7 +42,7 @@ _SCHEMA = """
 CREATE TABLE chunks (
     row INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE NOT NULL, source TEXT NOT NULL, text TEXT NOT NULL,
     title TEXT NOT NULL, date TEXT, page INTEGER, publisher TEXT, kind TEXT NOT NULL,
-    position INTEGER NOT NULL, heading TEXT, embed_hash TEXT NOT NULL
+    position INTEGER NOT NULL, heading TEXT, embed_hash TEXT NOT NULL, metadata TEXT
 );
 CREATE INDEX chunks_source ON chunks(source);
 CREATE INDEX chunks_embed_hash ON chunks(embed_hash);
@@ -64,6 +67,7 @@ class IndexSnapshot:
             self.lexical = LexicalIndex.load(folder / "lexical")
             uri = f"file:{folder / 'docstore.sqlite'}?mode=ro"
             self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            stored = {column[1] for column in self._db.execute("PRAGMA table_info(chunks)")}
         except (OSError, RuntimeError, ValueError, KeyError, TypeError, sqlite3.Error) as error:
             raise IndexFormatError(folder.parent.parent, str(error)) from error
         if self.manifest.format_version != FORMAT_VERSION:
@@ -73,6 +77,8 @@ class IndexSnapshot:
             )
         self._lock = threading.Lock()
         self.newest_date = self.manifest.newest_date()
+        # Versions written before caller metadata was kept have no such column.
+        self._columns = _COLUMNS + (", metadata" if "metadata" in stored else ", NULL")
 
     @property
     def size(self) -> int:
@@ -95,9 +101,9 @@ class IndexSnapshot:
         marks = ",".join("?" * len(rows))
         with self._lock:
             cursor = self._db.execute(
-                f"SELECT row, {_COLUMNS} FROM chunks WHERE row IN ({marks})", rows
+                f"SELECT row, {self._columns} FROM chunks WHERE row IN ({marks})", rows
             )
-            return {row[0]: Chunk(*row[1:]) for row in cursor.fetchall()}
+            return {row[0]: _chunk(row[1:]) for row in cursor.fetchall()}
 
     def rows_of(self, source: str) -> list[int]:
         with self._lock:
@@ -213,7 +219,7 @@ class IndexStore:
         try:
             db.executescript(_SCHEMA)
             db.executemany(
-                "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     (
                         row,
@@ -228,6 +234,7 @@ class IndexStore:
                         c.position,
                         c.heading,
                         embed_hash(c, manifest.embedding_model),
+                        None if c.metadata is None else json.dumps(c.metadata, ensure_ascii=False),
                     )
                     for row, c in enumerate(chunks)
                 ),
@@ -253,6 +260,12 @@ class IndexStore:
                 shutil.rmtree(path, ignore_errors=True)
         for stale in self.index_dir.glob(f".{CURRENT}.*"):
             stale.unlink(missing_ok=True)
+
+
+def _chunk(values: tuple[Any, ...]) -> Chunk:
+    """A chunk from its docstore columns; the last holds caller metadata as JSON or NULL."""
+    chunk = Chunk(*values[:-1])
+    return replace(chunk, metadata=json.loads(values[-1])) if values[-1] else chunk
 
 
 def _fsync(path: Path) -> None:
