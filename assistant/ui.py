@@ -9,6 +9,7 @@ endpoint ``/frage`` for other programs.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -272,7 +273,7 @@ class ChatHandlers:
         return sources
 
     def api_answer(
-        self, question: str, history: list[Any] | None
+        self, question: str, history: list[Any] | None = None
     ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         """The ``/frage`` endpoint: streamed answer text, then the text with its sources."""
         try:
@@ -439,4 +440,5 @@ def serve(settings: Settings) -> None:
     uvicorn.run(
         app, host=settings.host, port=settings.port, access_log=False, log_level="info",
         timeout_graceful_shutdown=5,
+        use_colors=False if os.environ.get("NO_COLOR") else None,  # https://no-color.org
     )  # fmt: skip
