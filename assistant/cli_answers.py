@@ -7,13 +7,16 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.cli_parser import whole_number
 from assistant.documents import Answer, Turn, format_date
-from assistant.errors import InputError
+from assistant.errors import IndexMissingError, InputError
 from assistant.jsonl import answer_lines, turns_from_json
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.service import Assistant
 
 
 def _add_llm_option(parser: argparse.ArgumentParser) -> None:
@@ -99,6 +102,15 @@ def print_answer(answer: Answer) -> None:
             print(f"      „{citation.quote}“")
 
 
+def _ready(assistant: Assistant) -> Assistant:
+    """The assistant with its index open: a missing, mismatched or unreadable index fails
+    here, before any input is read (all-zero figures or error lines would look like results)."""
+    if not assistant.store.exists():  # before the model is loaded, which takes seconds
+        raise IndexMissingError(assistant.settings.index_dir)
+    assistant.snapshot()
+    return assistant
+
+
 def run_ask(args: argparse.Namespace, settings: Settings) -> int:
     """Exit 0 when every question got an answer (or an honest refusal); 2 when a JSON line
     was unusable (its error object is in the output); 3 when the index cannot be used."""
@@ -113,8 +125,7 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
             'Bitte geben Sie eine Frage an, z. B. assistant ask "Wann startete die StrategieWerkstatt?"'
         )
     history = _history(args.history) if args.history else []
-    assistant = Assistant(settings)
-    assistant.snapshot()  # a missing or unusable index fails here, before any input is read
+    assistant = _ready(Assistant(settings))
     if not args.jsonl:
         print_answer(assistant.ask(args.question, history))
         return 0
@@ -141,8 +152,7 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.evaluation import evaluate, format_report
     from assistant.service import Assistant
 
-    assistant = Assistant(settings)
-    assistant.snapshot()  # all-zero figures from a missing index would look like results
+    assistant = _ready(Assistant(settings))
     for questions in args.questions:
         report = evaluate(assistant, questions, args.output)
         if len(args.questions) > 1 and not args.json:
