@@ -78,6 +78,10 @@ def env_name(field: str) -> str:
 _SECRET_FIELDS = {"llm_api_key"}
 
 
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def _problem(error: Any) -> str:
     """One validation error in German: what is wrong and what is allowed."""
     kind, context = error["type"], error.get("ctx") or {}
@@ -88,13 +92,13 @@ def _problem(error: Any) -> str:
     if kind == "bool_parsing":
         return "muss true oder false sein"
     if kind == "greater_than_equal":
-        return f"muss mindestens {context['ge']} sein"
+        return f"muss mindestens {_number(context['ge'])} sein"
     if kind == "greater_than":
-        return f"muss größer als {context['gt']} sein"
+        return f"muss größer als {_number(context['gt'])} sein"
     if kind == "less_than_equal":
-        return f"darf höchstens {context['le']} sein"
+        return f"darf höchstens {_number(context['le'])} sein"
     if kind == "less_than":
-        return f"muss kleiner als {context['lt']} sein"
+        return f"muss kleiner als {_number(context['lt'])} sein"
     if kind == "literal_error":
         return f"erlaubt sind {str(context['expected']).replace(' or ', ' oder ')}"
     return f"ist ungültig ({error['msg']})"
