@@ -22,7 +22,7 @@ from assistant.errors import DocumentError, DocumentNotIndexedError, IndexMissin
 from assistant.loading import file_hash, is_supported, load_document
 from assistant.settings import Settings
 from assistant.store.index_store import IndexSnapshot, IndexStore, embed_hash
-from assistant.store.locking import exclusive_lock
+from assistant.store.locking import IndexLock, exclusive_lock
 from assistant.store.manifest import DocumentRecord, Manifest
 
 log = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ def ingest(
     """Bring the index up to date with the given files and folders."""
     report = IngestReport(dry_run=dry_run)
     store = IndexStore(settings.index_dir)
-    with exclusive_lock(settings.index_dir):
+    with exclusive_lock(settings.index_dir) as lock:
         embeddings = embeddings or load_embeddings(settings.embedding_model)
         snapshot = None if rebuild else _open_previous(store, embeddings.model_id)
         try:
@@ -166,7 +166,15 @@ def ingest(
                 manifest.documents[document.source] = record
                 new_chunks.extend(document_chunks)
             report.chunks_embedded = _write_version(
-                store, snapshot, manifest, sorted(kept), new_chunks, embeddings, settings, quiet
+                store,
+                snapshot,
+                manifest,
+                sorted(kept),
+                new_chunks,
+                embeddings,
+                settings,
+                quiet,
+                lock,
             )
             report.version = store.current_version()
             report.chunks_total = manifest.chunk_count
@@ -293,6 +301,7 @@ def _write_version(
     embeddings: IndexEmbeddings,
     settings: Settings,
     quiet: bool,
+    lock: IndexLock,
 ) -> int:
     """Commit the kept documents' stored chunks and vectors plus ``new_chunks``; returns how
     many chunks were embedded (new chunks whose text is unchanged reuse their vector)."""
@@ -303,14 +312,19 @@ def _write_version(
     new_vectors, embedded = embed_chunks(
         new_chunks, embeddings, snapshot, settings.embedding_batch_size, quiet
     )
-    store.commit(manifest, kept_chunks + new_chunks, np.vstack([kept_vectors, new_vectors]))
+    store.commit(
+        manifest,
+        kept_chunks + new_chunks,
+        np.vstack([kept_vectors, new_vectors]),
+        before_switch=lock.verify,
+    )
     return embedded
 
 
 def remove_document(source: str, settings: Settings) -> DocumentRecord:
     """Remove one document (by its file name) from the index; the file itself stays."""
     store = IndexStore(settings.index_dir)
-    with exclusive_lock(settings.index_dir):
+    with exclusive_lock(settings.index_dir) as lock:
         snapshot = store.open()
         try:
             manifest = snapshot.manifest
@@ -325,6 +339,7 @@ def remove_document(source: str, settings: Settings) -> DocumentRecord:
                 Manifest(manifest.embedding_model, manifest.dimension, manifest.documents),
                 chunks,
                 vectors,
+                before_switch=lock.verify,
             )
             return removed
         finally:
