@@ -84,7 +84,7 @@ class IndexWriteError(AssistantError):
     exit_code = 6
 
     def __init__(self, index_dir: Path, error: OSError | str) -> None:
-        detail = _storage_reason(error) if isinstance(error, OSError) else error
+        detail = os_error_reason(error) if isinstance(error, OSError) else error
         super().__init__(
             f"Der Index in „{index_dir}“ konnte nicht geschrieben werden ({detail}). "
             "Der bisherige Index bleibt unverändert in Betrieb. Beheben Sie die Ursache und "
@@ -92,17 +92,20 @@ class IndexWriteError(AssistantError):
         )
 
 
-def _storage_reason(error: OSError) -> str:
+def os_error_reason(error: OSError) -> str:
+    """What an OS error means, in German, with what to do where that is clear."""
     import errno
 
     reasons = {
         errno.ENOSPC: "kein Speicherplatz mehr auf dem Datenträger – schaffen Sie Platz",
         errno.EDQUOT: "das Speicherkontingent ist erschöpft – schaffen Sie Platz",
         errno.EFBIG: "die Datei wird zu groß für das Dateisystem oder die Prozessgrenze",
-        errno.EACCES: "keine Schreibberechtigung – prüfen Sie die Zugriffsrechte",
-        errno.EPERM: "keine Schreibberechtigung – prüfen Sie die Zugriffsrechte",
+        errno.EACCES: "keine Berechtigung – prüfen Sie die Zugriffsrechte",
+        errno.EPERM: "keine Berechtigung – prüfen Sie die Zugriffsrechte",
         errno.EROFS: "das Dateisystem ist schreibgeschützt",
         errno.EIO: "Ein-/Ausgabefehler des Datenträgers",
+        errno.ENOENT: "nicht gefunden – wurde sie gerade verschoben oder gelöscht",
+        errno.ELOOP: "Verknüpfung im Kreis",
     }
     return reasons.get(error.errno or 0, f"Systemfehler: {error.strerror or error}")
 
