@@ -103,7 +103,7 @@ def os_error_reason(error: OSError) -> str:
         errno.EACCES: "keine Berechtigung – prüfen Sie die Zugriffsrechte",
         errno.EPERM: "keine Berechtigung – prüfen Sie die Zugriffsrechte",
         errno.EROFS: "das Dateisystem ist schreibgeschützt",
-        errno.EIO: "Ein-/Ausgabefehler des Datenträgers",
+        errno.EIO: "Schreib- oder Lesefehler – prüfen Sie freien Speicherplatz und Datenträger",
         errno.ENOENT: "nicht gefunden – wurde sie gerade verschoben oder gelöscht",
         errno.ELOOP: "Verknüpfung im Kreis",
     }

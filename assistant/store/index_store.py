@@ -361,12 +361,19 @@ class IndexStore:
 
 
 def _write_failure(error: BaseException) -> OSError | str:
-    """The OS error behind a failed write, or the library's message for SQLite and FAISS."""
+    """The OS error behind a failed write; SQLite and FAISS report it only as text."""
     if isinstance(error, OSError):
         return error
     text = str(error).strip().splitlines()[-1:] or [type(error).__name__]
-    if "full" in text[0] or "No space left" in text[0]:
+    if "database or disk is full" in text[0]:  # SQLite
         return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    if "disk I/O error" in text[0]:  # SQLite, for any failed write
+        return OSError(errno.EIO, os.strerror(errno.EIO))
+    for code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EACCES, errno.EROFS):
+        if (
+            f"({os.strerror(code)})" in text[0]
+        ):  # FAISS: "... write error in <file>: … (File too large)"
+            return OSError(code, os.strerror(code))
     return text[0]
 
 
