@@ -33,7 +33,9 @@ class Settings(BaseSettings):
     max_file_chars: int = Field(2_000_000, ge=1000, description="clean text characters per file")
     max_file_pages: int = Field(2000, ge=1, description="pages per PDF")
     max_file_chunks: int = Field(4000, ge=1, description="chunks per file")
-    max_file_seconds: float = Field(120.0, gt=0, description="reading and chunking time per file")
+    max_file_seconds: float = Field(
+        300.0, gt=0, description="reading (with OCR) and chunking time per file"
+    )
 
     top_k: int = Field(10, ge=1, description="passages returned by retrieval")
     max_per_document: int = Field(3, ge=1)

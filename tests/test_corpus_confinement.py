@@ -223,16 +223,20 @@ def test_an_unreadable_folder_is_an_error_and_keeps_its_documents(
     before = IndexStore(index).current_version()
 
     (corpus / "2019").chmod(0o000)
+    (corpus / "werkstatt.txt").write_text(_release("die neue Werkstatt"), encoding="utf-8")
+    (corpus / "werkstatt.txt").chmod(0o000)  # changed, but unreadable: the old version stays
     try:
         result = _ingest_as_unprivileged_user(corpus, index)
     finally:
         (corpus / "2019").chmod(0o755)
 
     assert result["removed"] == [] and result["added"] == []
-    assert [name for name, _ in result["failed"]] == ["2019/"]  # type: ignore[misc]
-    reason = result["failed"][0][1]  # type: ignore[index]
-    assert "Der Ordner lässt sich nicht lesen" in reason and "Berechtigung" in reason
-    assert "bleiben unverändert im Index" in reason
+    failed = dict(result["failed"])  # type: ignore[arg-type]
+    assert sorted(failed) == ["2019/", "werkstatt.txt"]
+    assert "Der Ordner lässt sich nicht lesen" in failed["2019/"]
+    assert "Berechtigung" in failed["2019/"]
+    assert "bleiben unverändert im Index" in failed["2019/"]
+    assert "Die Datei lässt sich nicht lesen (keine Berechtigung" in failed["werkstatt.txt"]
     assert IndexStore(index).current_version() == before, "nothing changed, nothing written"
     snapshot = IndexStore(index).open()
     try:

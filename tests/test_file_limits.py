@@ -3,6 +3,8 @@ the good files beside them are indexed and the run goes on."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import time
 import zlib
 from collections.abc import Callable
@@ -228,3 +230,37 @@ def test_limits_are_settings_with_defaults(monkeypatch: pytest.MonkeyPatch) -> N
         2000,
         4000,
     )
+
+
+def test_the_first_start_of_the_app_survives_a_bomb_in_the_corpus(
+    corpus: Path, settings: Settings, fake_embeddings: HashingEmbeddings
+) -> None:
+    from assistant.service import Assistant
+    from assistant.ui import prepare_index
+
+    flate_bomb(corpus / "bombe.pdf")
+    info = prepare_index(Assistant(settings, fake_embeddings))
+    assert info.documents == 1
+
+
+@pytest.mark.slow
+def test_cli_names_each_hostile_file_in_german_and_indexes_the_rest(
+    corpus: Path, tmp_path: Path, run_cli: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    flate_bomb(corpus / "bombe.pdf")
+    with open(os.fsencode(corpus) + b"/M\xe4rz.txt", "wb") as file:
+        file.write(GOOD.replace("Werkstatt", "Konferenz").encode())
+    (corpus / "passwd.txt").symlink_to("/etc/passwd")
+    index = tmp_path / "index"
+
+    done = run_cli("ingest", str(corpus), "--index", str(index))
+
+    assert done.returncode == 1 and "Traceback" not in done.stdout + done.stderr
+    errors = done.stderr.splitlines()
+    assert any(line.startswith("FEHLER bombe.pdf: ") and "PDF-Bombe" in line for line in errors)
+    assert any(line.startswith("FEHLER passwd.txt: ") and "Verknüpfung" in line for line in errors)
+    assert "2 Datei(en) konnten nicht eingelesen werden" in done.stderr
+    assert "Neu: M\\xe4rz.txt" in done.stdout and "Neu: werkstatt.txt" in done.stdout
+    status = run_cli("status", "--index", str(index))
+    assert status.returncode == 0 and "in Ordnung" in status.stdout
+    assert "M\\xe4rz.txt" in status.stdout
