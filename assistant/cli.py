@@ -253,9 +253,23 @@ def _by_date(manifest: Manifest) -> list[DocumentRecord]:
 
 def run_status(args: argparse.Namespace, settings: Settings) -> int:
     """Exit 0; 3 when there is no usable index."""
+    from assistant.errors import IndexDamagedError, IndexMissingError
     from assistant.store.index_store import IndexStore
+    from assistant.store.integrity import verify_version
 
-    snapshot = IndexStore(settings.index_dir).open()
+    store = IndexStore(settings.index_dir)
+    warning = store.pointer_problem()
+    if warning:
+        print(f"Warnung: {warning}", file=sys.stderr)
+    version = store.current_version()
+    if version is None:
+        raise IndexMissingError(settings.index_dir)
+    problems = verify_version(store.versions_dir / version)
+    if problems:
+        raise IndexDamagedError(
+            settings.index_dir, [f"Version {version}: {problems[0]}", *problems[1:]]
+        )
+    snapshot = store.open()
     try:
         if args.json:
             _print_json(status_json(settings, snapshot))
@@ -274,6 +288,7 @@ def _print_status(settings: Settings, snapshot: IndexSnapshot) -> None:
         [
             ("Index", str(settings.index_dir)),
             ("Version", snapshot.version),
+            ("Prüfung", "in Ordnung (Manifest, Vektoren, Dokumentenspeicher, Stichwortindex)"),
             ("Dokumente", str(len(manifest.documents))),
             ("Abschnitte", str(manifest.chunk_count)),
             ("Embedding-Modell", f"{manifest.embedding_model} ({manifest.dimension} Dimensionen)"),
