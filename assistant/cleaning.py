@@ -32,33 +32,37 @@ def normalize_unicode(text: str) -> str:
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
 
 
-def _line_key(line: str) -> str:
-    """A page-independent form of a line: digits hidden, spaces folded."""
-    return re.sub(r"\d+", "#", re.sub(r"\s+", " ", line.strip().casefold()))
+def line_key(line: str) -> str:
+    """A page-independent form of a line: digits hidden, spaces and final stops folded."""
+    return re.sub(r"\d+", "#", re.sub(r"\s+", " ", line.strip().casefold())).rstrip(" .")
+
+
+def repeated_line_keys(pages: Sequence[str]) -> set[str]:
+    """Keys (:func:`line_key`) of the lines that repeat on most pages: headers and footers."""
+    if len(pages) < 2:
+        return set()
+    counts: Counter[str] = Counter()
+    for page in pages:
+        counts.update({line_key(line) for line in page.split("\n") if line.strip()})
+    threshold = max(2, (len(pages) + 1) // 2)
+    return {key for key, count in counts.items() if count >= threshold}
 
 
 def strip_running_lines(pages: Sequence[str]) -> list[str]:
     """Remove headers and footers that repeat on most pages, and bare page numbers."""
-    page_lines = [page.split("\n") for page in pages]
-    counts: Counter[str] = Counter()
-    for lines in page_lines:
-        counts.update({_line_key(line) for line in lines if line.strip()})
-    threshold = max(2, (len(pages) + 1) // 2)
-    repeated = (
-        {key for key, count in counts.items() if count >= threshold} if len(pages) > 1 else set()
-    )
+    repeated = repeated_line_keys(pages)
     cleaned = []
-    for lines in page_lines:
+    for page in pages:
         kept = [
             line
-            for line in lines
-            if _line_key(line) not in repeated and not _PAGE_NUMBER_LINE.match(line)
+            for line in page.split("\n")
+            if line_key(line) not in repeated and not _PAGE_NUMBER_LINE.match(line)
         ]
         cleaned.append("\n".join(kept))
     return cleaned
 
 
-def _join_hyphenated(current: str, following: str) -> str | None:
+def join_hyphenated(current: str, following: str) -> str | None:
     """Join a line ending in '-' with the next line, or None if the hyphen is real."""
     match = re.search(r"(\w+)-$", current)
     first = following.lstrip().split(" ", 1)[0]
@@ -104,7 +108,7 @@ def join_lines(text: str) -> str:
         merged: list[str] = []
         for index, line in enumerate(lines):
             if merged:
-                joined = _join_hyphenated(merged[-1], line)
+                joined = join_hyphenated(merged[-1], line)
                 if joined is not None:
                     merged[-1] = joined
                     continue
@@ -144,7 +148,7 @@ def mend_page_breaks(pages: Sequence[str]) -> list[str]:
         if match is None or len(first_paragraph[: match.end()]) > 600:
             continue
         carried = first_paragraph[: match.end()]
-        joined = _join_hyphenated(current, carried)
+        joined = join_hyphenated(current, carried)
         mended[index] = joined if joined is not None else f"{current} {carried}"
         remainder = first_paragraph[match.end() :].strip()
         mended[index + 1] = "\n\n".join(part for part in (remainder, rest) if part)

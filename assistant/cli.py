@@ -10,12 +10,16 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from assistant import __version__
 from assistant.errors import AssistantError, ConfigurationError
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.store.manifest import DocumentRecord
 
 log = logging.getLogger("assistant")
 
@@ -212,9 +216,26 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
             print(
                 f"  {format_date(record.date):>12}  {record.source}  [{record.chunk_count} Abschnitte]{aliases}"
             )
+            if args.verbose:
+                _print_provenance(record)
     finally:
         snapshot.close()
     return 0
+
+
+def _print_provenance(record: DocumentRecord) -> None:
+    """``status --verbose``: each metadata value with where ingest found it."""
+    origin = record.provenance
+    for label, value, key in (
+        ("Titel", record.title, "title"),
+        ("Datum", record.date or "ohne Datum", "date"),
+        ("Herausgeber", record.publisher or "unbekannt", "publisher"),
+    ):
+        print(f"      {label}: {value}" + (f"  (aus: {origin[key]})" if key in origin else ""))
+    if record.contact:
+        print(f"      Kontakt: {record.contact}")
+    if record.ocr_pages:
+        print(f"      Texterkennung (OCR): Seite(n) {', '.join(map(str, record.ocr_pages))}")
 
 
 def _commands() -> dict[str, Callable[[argparse.Namespace, Settings], int]]:

@@ -95,6 +95,9 @@ def _record(document: Document, path: Path, chunk_count: int) -> DocumentRecord:
         page_count=document.page_count,
         chunk_count=chunk_count,
         ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        provenance=document.provenance,
+        contact=document.contact,
+        ocr_pages=document.ocr_pages,
     )
 
 

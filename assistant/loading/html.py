@@ -16,12 +16,48 @@ from assistant.loading.text import decode
 from assistant.metadata import parse_date
 
 _META_PUBLISHER = ("author", "publisher", "og:site_name", "dc.publisher")
+# Meta fields meant as the publication date, in order of trust.
+_META_DATE = (
+    "article:published_time",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dc.date",
+    "dcterms.date",
+    "date",
+    "pubdate",
+    "publishdate",
+)
 
 
-def _publisher(markup: str) -> str | None:
+def _tree(markup: str) -> lxml_html.HtmlElement | None:
     try:
-        tree = lxml_html.fromstring(markup)
+        return lxml_html.fromstring(markup)
     except (ValueError, lxml_html.etree.ParserError):
+        return None
+
+
+def _published(tree: lxml_html.HtmlElement | None) -> tuple[str | None, str]:
+    """The publication date the markup declares: meta fields, then the first <time datetime>."""
+    if tree is None:
+        return None, ""
+    metas = {
+        (meta.get("name") or meta.get("property") or meta.get("itemprop") or "").casefold(): (
+            meta.get("content") or ""
+        )
+        for meta in tree.iter("meta")
+    }
+    metas.setdefault("datepublished", "")
+    for key in (*_META_DATE, "datepublished"):
+        if parsed := parse_date(metas.get(key, "")):
+            return parsed, f"HTML-Meta {key}"
+    for time_element in tree.iter("time"):
+        if parsed := parse_date(time_element.get("datetime") or ""):
+            return parsed, "HTML <time datetime>"
+    return None, ""
+
+
+def _publisher(tree: lxml_html.HtmlElement | None) -> str | None:
+    if tree is None:
         return None
     for key in _META_PUBLISHER:
         values = tree.xpath(f"//meta[@name='{key}' or @property='{key}']/@content")
@@ -52,10 +88,16 @@ def extract_html(path: Path, data: bytes) -> Extracted:
         raise DocumentError(path, "Die Webseite enthält keinen erkennbaren Haupttext.")
     # trafilatura separates paragraphs by single line breaks: make them blank-line paragraphs.
     text = clean_text("\n\n".join(line for line in (result.text or "").split("\n") if line.strip()))
+    tree = _tree(markup)
+    date, date_origin = _published(tree)
     return Extracted(
         pages=[text],
         title=_title(result.title),
-        date=parse_date(result.date) if result.date else None,
-        publisher=_publisher(markup) or result.sitename,
+        title_origin="HTML-Titel",
+        date=date,
+        date_origin=date_origin,
+        fallback_date=parse_date(result.date) if result.date else None,
+        fallback_date_origin="Webseite (von trafilatura geschätzt)",
+        publisher=_publisher(tree) or result.sitename,
         is_web=True,
     )

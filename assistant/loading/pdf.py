@@ -8,9 +8,23 @@ from pathlib import Path
 import pypdf
 from pypdf.errors import FileNotDecryptedError, PdfReadError
 
-from assistant.cleaning import clean_text, mend_page_breaks, normalize_unicode, strip_running_lines
+from assistant.cleaning import (
+    clean_text,
+    line_key,
+    mend_page_breaks,
+    normalize_unicode,
+    repeated_line_keys,
+    strip_running_lines,
+)
 from assistant.errors import DocumentError
 from assistant.loading.extracted import Extracted
+from assistant.loading.layout import (
+    PageLayout,
+    body_size,
+    read_layout,
+    strip_superscripts,
+    title_from_layout,
+)
 from assistant.metadata import parse_date
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -63,25 +77,66 @@ def _title(reader: pypdf.PdfReader) -> str | None:
     return title
 
 
+def _structure_title(
+    reader: pypdf.PdfReader, layouts: list[PageLayout], raw_pages: list[str]
+) -> str | None:
+    """Title (and subtitle) of the title page, cased like the metadata where only case differs."""
+    repeated = repeated_line_keys(raw_pages)
+    found = title_from_layout(layouts[0], body_size(layouts[:3]), lambda t: line_key(t) in repeated)
+    if found is None:
+        return None
+    title, subtitle = found
+    if title.isupper():
+        for key in ("/Title", "/Subject"):
+            described = _metadata_text(reader, key)
+            if described and described.casefold() == title.casefold():
+                title = described
+                break
+    if subtitle and subtitle.casefold() not in title.casefold():
+        title = f"{title} {subtitle}" if title.endswith(":") else f"{title} – {subtitle}"
+    return title
+
+
+def _fallback_date(reader: pypdf.PdfReader) -> tuple[str | None, str]:
+    """A date the PDF's metadata gives: Subject/Keywords first, then the creation date."""
+    described = parse_date(
+        " ".join(filter(None, (_metadata_text(reader, k) for k in ("/Subject", "/Keywords"))))
+    )
+    if described:
+        return described, "PDF-Metadaten (Thema/Stichwörter)"
+    try:
+        created = reader.metadata.creation_date if reader.metadata else None
+    except ValueError:  # a malformed date string
+        created = None
+    return (
+        (created.date().isoformat(), "PDF-Metadaten (Erstellungsdatum)") if created else (None, "")
+    )
+
+
 def extract_pdf(path: Path, data: bytes) -> Extracted:
     reader = _open(path, data)
     try:
-        raw_pages = [normalize_unicode(page.extract_text() or "") for page in reader.pages]
+        read = [read_layout(page) for page in reader.pages]
     except (PdfReadError, ValueError, KeyError, TypeError) as error:
         raise DocumentError(
             path, f"Die PDF-Datei ist beschädigt und nicht lesbar ({error})."
         ) from error
+    layouts = [layout for _, layout in read]
+    raw_pages = [
+        strip_superscripts(normalize_unicode(text), layout.superscripts) for text, layout in read
+    ]
     pages = mend_page_breaks([clean_text(page) for page in strip_running_lines(raw_pages)])
-    # The PDF's own Subject/Keywords may name the publication date; creation dates do not.
-    described_date = parse_date(
-        " ".join(filter(None, (_metadata_text(reader, k) for k in ("/Subject", "/Keywords"))))
-    )
+    structure_title = _structure_title(reader, layouts, raw_pages) if layouts else None
+    fallback_date, fallback_origin = _fallback_date(reader)
     return Extracted(
         pages=pages,
         paged=True,
-        title=_title(reader),
-        date=described_date,
+        title=structure_title or _title(reader),
+        title_origin="Titelseite (größte Schrift)" if structure_title else "PDF-Metadaten (Titel)",
+        fallback_date=fallback_date,
+        fallback_date_origin=fallback_origin,
         publisher=_metadata_text(reader, "/Author"),
+        head_lines=raw_pages[0].split("\n") if raw_pages else [],
         empty_reason=(
             f"Die PDF-Datei enthält keinen Text ({len(pages)} Seite(n) ohne Textebene, vermutlich "
             "gescannt). Eine Texterkennung (OCR) wäre nötig, z. B. mit ocrmypdf."

@@ -96,7 +96,7 @@ def extract_markdown(path: Path, data: bytes) -> Extracted:
     first_heading = re.search(r"(?m)^\s{0,3}#\s+(.+?)\s*#*\s*$", body)
     return Extracted(
         pages=[clean_text(_without_rules(_markdown_to_text(body)))],
-        title=fields.get("title") or (first_heading[1] if first_heading else None),
+        title=(first_heading[1] if first_heading else None) or fields.get("title"),
         date=parse_date(fields["date"]) if "date" in fields else None,
         publisher=fields.get("author") or fields.get("publisher"),
         is_web=True,
