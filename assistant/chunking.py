@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from assistant.cleaning import BULLET as _BULLET
 from assistant.documents import Chunk, Document
 
 _HEADING_MAX_CHARS = 90
@@ -19,7 +20,6 @@ _HEADING_MAX_CHARS = 90
 # spaces) into pieces of at most this many characters before it sees them.
 _SEGMENT_MAX_CHARS = 2000
 _SENTENCE_GAP = re.compile(r"(?<=[.!?])[\"“”»)]?\s+(?=[\"„“»(]?[A-ZÄÖÜ0-9])")
-_BULLET = re.compile(r"^\s*(?:[-–•▪●◦*]|\d{1,2}[.)])\s+")
 
 
 @functools.cache

@@ -31,6 +31,7 @@ _MONTH_NUMBER.update(
     }
 )
 _MONTHS = "|".join(sorted((re.escape(m) for m in _MONTH_NUMBER), key=len, reverse=True))
+MONTH_PATTERN = _MONTHS  # German month names and abbreviations, for other modules' patterns
 _NUMERIC = re.compile(r"\b(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})\b")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _SPELLED = re.compile(rf"\b(\d{{1,2}})\.\s*({_MONTHS})\.?\s+(\d{{4}})\b", re.IGNORECASE)

@@ -87,7 +87,10 @@ def extract_html(path: Path, data: bytes) -> Extracted:
     if not isinstance(result, ExtractedPage) or not (result.text or "").strip():
         raise DocumentError(path, "Die Webseite enthält keinen erkennbaren Haupttext.")
     # trafilatura separates paragraphs by single line breaks: make them blank-line paragraphs.
-    text = clean_text("\n\n".join(line for line in (result.text or "").split("\n") if line.strip()))
+    contact: list[str] = []
+    text = clean_text(
+        "\n\n".join(line for line in (result.text or "").split("\n") if line.strip()), contact
+    )
     tree = _tree(markup)
     date, date_origin = _published(tree)
     return Extracted(
@@ -99,5 +102,6 @@ def extract_html(path: Path, data: bytes) -> Extracted:
         fallback_date=parse_date(result.date) if result.date else None,
         fallback_date_origin="Webseite (von trafilatura geschätzt)",
         publisher=_publisher(tree) or result.sitename,
+        contact=" · ".join(contact) or None,
         is_web=True,
     )

@@ -125,7 +125,8 @@ def extract_pdf(path: Path, data: bytes) -> Extracted:
     raw_pages = [
         strip_superscripts(normalize_unicode(text), layout.superscripts) for text, layout in read
     ]
-    pages = mend_page_breaks([clean_text(page) for page in strip_running_lines(raw_pages)])
+    contact: list[str] = []
+    pages = mend_page_breaks([clean_text(page, contact) for page in strip_running_lines(raw_pages)])
     structure_title = _structure_title(reader, layouts, raw_pages) if layouts else None
     fallback_date, fallback_origin = _fallback_date(reader)
     return Extracted(
@@ -136,6 +137,7 @@ def extract_pdf(path: Path, data: bytes) -> Extracted:
         fallback_date=fallback_date,
         fallback_date_origin=fallback_origin,
         publisher=_metadata_text(reader, "/Author"),
+        contact=" · ".join(dict.fromkeys(contact)) or None,
         head_lines=raw_pages[0].split("\n") if raw_pages else [],
         empty_reason=(
             f"Die PDF-Datei enthält keinen Text ({len(pages)} Seite(n) ohne Textebene, vermutlich "

@@ -52,7 +52,9 @@ def _without_rules(text: str) -> str:
 
 
 def extract_text(path: Path, data: bytes) -> Extracted:
-    return Extracted(pages=[clean_text(_without_rules(decode(path, data)))])
+    contact: list[str] = []
+    text = clean_text(_without_rules(decode(path, data)), contact)
+    return Extracted(pages=[text], contact=" · ".join(contact) or None)
 
 
 def _front_matter(text: str) -> tuple[dict[str, str], str]:
@@ -94,8 +96,10 @@ def _markdown_to_text(markdown: str) -> str:
 def extract_markdown(path: Path, data: bytes) -> Extracted:
     fields, body = _front_matter(decode(path, data))
     first_heading = re.search(r"(?m)^\s{0,3}#\s+(.+?)\s*#*\s*$", body)
+    contact: list[str] = []
     return Extracted(
-        pages=[clean_text(_without_rules(_markdown_to_text(body)))],
+        pages=[clean_text(_without_rules(_markdown_to_text(body)), contact)],
+        contact=" · ".join(contact) or None,
         title=(first_heading[1] if first_heading else None) or fields.get("title"),
         date=parse_date(fields["date"]) if "date" in fields else None,
         publisher=fields.get("author") or fields.get("publisher"),
