@@ -36,9 +36,13 @@ def _loader_for(suffix: str) -> Callable[[Path, bytes], Extracted]:
         from assistant.loading.html import extract_html
 
         return extract_html
-    from assistant.loading.text import extract_markdown, extract_text
+    if suffix in {".md", ".markdown"}:
+        from assistant.loading.markdown import extract_markdown
 
-    return extract_markdown if suffix in {".md", ".markdown"} else extract_text
+        return extract_markdown
+    from assistant.loading.text import extract_text
+
+    return extract_text
 
 
 def is_supported(path: Path) -> bool:
