@@ -73,6 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument("--rebuild", action="store_true", help="Index vollständig neu aufbauen")
     ingest.add_argument(
+        "--no-copy",
+        dest="copy_into_corpus",
+        action="store_const",
+        const=False,
+        help="Dateien außerhalb von corpus/ nicht dorthin kopieren (ihre Quellenlinks "
+        "funktionieren dann nicht)",
+    )
+    ingest.add_argument(
         "--chunk-size", type=int, metavar="ZEICHEN", help="Abschnittslänge in Zeichen"
     )
     ingest.add_argument(
@@ -114,6 +122,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "chunk_size": getattr(args, "chunk_size", None),
         "chunk_overlap": getattr(args, "chunk_overlap", None),
         "max_file_mb": getattr(args, "max_file_mb", None),
+        "copy_into_corpus": getattr(args, "copy_into_corpus", None),
         "host": getattr(args, "host", None),
         "port": getattr(args, "port", None),
         "llm": getattr(args, "llm", None),
@@ -169,6 +178,10 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  Duplikat: {name} (gleicher Inhalt wie {original}, nur einmal gespeichert)")
         for name, reason in report.skipped:
             print(f"  Übersprungen: {name} ({reason})")
+        for original, stored in report.copied:
+            print(f"  In den Korpus kopiert: {original} → {settings.corpus_dir / stored}")
+        for name, reason in report.unlinked:
+            print(f"  Hinweis: {name} {reason}")
     for name, reason in report.failed:
         print(f"FEHLER {name}: {reason}", file=sys.stderr)
     if report.failed:

@@ -16,6 +16,7 @@ import numpy as np
 from tqdm import tqdm
 
 from assistant.chunking import chunk_document
+from assistant.corpus_copy import bring_into_corpus
 from assistant.documents import Chunk, Document
 from assistant.embeddings import IndexEmbeddings, load_embeddings
 from assistant.errors import DocumentError, DocumentNotIndexedError, IndexMissingError
@@ -47,6 +48,9 @@ class IngestReport:
     version: str | None = None
 
     duplicates_changed: bool = False
+    # ingest: files copied into corpus/ (read from, stored as); sources whose links will not work
+    copied: list[tuple[str, str]] = field(default_factory=list)
+    unlinked: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -149,6 +153,7 @@ def ingest(
                 else Manifest(embeddings.model_id, embeddings.dimension)
             )
             candidates, folders = _collect(paths, report)
+            _bring_into_corpus(candidates, settings, report)
             kept, loaded, seen = _read(candidates, previous, settings, report, quiet)
             _keep_or_remove_unseen(previous, seen, kept, folders, report)
             fresh, aliases = _resolve_duplicates(kept, loaded, previous, folders, report)
@@ -177,6 +182,18 @@ def ingest(
         finally:
             if snapshot is not None:
                 snapshot.close()
+
+
+def _bring_into_corpus(
+    candidates: list[_Candidate], settings: Settings, report: IngestReport
+) -> None:
+    copies = bring_into_corpus(
+        list(candidates),
+        settings.corpus_dir,
+        copy=settings.copy_into_corpus,
+        dry_run=report.dry_run,
+    )
+    report.copied, report.unlinked = copies.copied, copies.unlinked
 
 
 def _open_previous(store: IndexStore, model_id: str) -> IndexSnapshot | None:

