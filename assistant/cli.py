@@ -182,6 +182,8 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  In den Korpus kopiert: {original} → {settings.corpus_dir / stored}")
         for name, reason in report.unlinked:
             print(f"  Hinweis: {name} {reason}")
+        for name, note in report.notices:
+            print(f"  Hinweis zu {name}: {note}")
     for name, reason in report.failed:
         print(f"FEHLER {name}: {reason}", file=sys.stderr)
     if report.failed:

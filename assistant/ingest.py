@@ -51,6 +51,7 @@ class IngestReport:
     # ingest: files copied into corpus/ (read from, stored as); sources whose links will not work
     copied: list[tuple[str, str]] = field(default_factory=list)
     unlinked: list[tuple[str, str]] = field(default_factory=list)
+    notices: list[tuple[str, str]] = field(default_factory=list)  # (source, German note)
 
     @property
     def changed(self) -> bool:
@@ -241,6 +242,7 @@ def _read(
                 kept[candidate.source] = old
             continue
         loaded.append((candidate, document))
+        report.notices.extend((candidate.source, note) for note in document.notices)
         report.pages_read += document.page_count
     return kept, loaded, seen
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from assistant.documents import Document, Page
 from assistant.errors import DocumentError
 from assistant.loading.extracted import Extracted
+from assistant.loading.quality import is_consent_page, unreadable_reason
 from assistant.metadata import (
     date_from_file_name,
     date_from_head,
@@ -79,6 +80,18 @@ def load_document(path: Path, source: str, max_bytes: int) -> Document:
         raise DocumentError(
             path, extracted.empty_reason or "Die Datei enthält keinen lesbaren Text."
         )
+    if not extracted.paged and (reason := unreadable_reason(text)):
+        raise DocumentError(
+            path,
+            f"Der Text ist nicht lesbar: {reason}. Prüfen Sie die Zeichenkodierung; stammt er "
+            "aus einem PDF, würde eine Texterkennung (OCR) helfen.",
+        )
+    notices = list(extracted.notices) + [
+        f"{f'Seite {page.number}' if page.number else 'Der Haupttext'} besteht fast nur aus "
+        "Cookie- oder Einwilligungstext; bitte prüfen."
+        for page in pages
+        if is_consent_page(page.text)
+    ]
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
     title, title_origin = _title(extracted, paragraphs, path.name)
     date, date_origin = _date(extracted, pages, path.name)
@@ -94,7 +107,7 @@ def load_document(path: Path, source: str, max_bytes: int) -> Document:
         provenance=provenance,
         contact=extracted.contact,
         ocr_pages=extracted.ocr_pages,
-        notices=extracted.notices,
+        notices=notices,
         kind=guess_kind(text, path.name.casefold(), len(pages), extracted.is_web),
         content_hash=file_hash(data),
         text_hash=file_hash(" ".join(text.split()).encode()),
