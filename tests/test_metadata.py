@@ -120,3 +120,23 @@ def test_metadata_accuracy_on_dev_sets(folder: Path) -> None:
     )
     assert dates >= 0.95 * len(entries)
     assert titles >= 0.90 * len(entries)
+
+
+def test_status_verbose_shows_where_metadata_came_from(
+    tmp_path: Path,
+    seed_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from fakes import HashingEmbeddings
+
+    from assistant.cli import main
+    from assistant.ingest import ingest
+    from assistant.settings import Settings
+
+    settings = Settings(index_dir=tmp_path / "index", corpus_dir=seed_dir)
+    ingest([seed_dir], settings, embeddings=HashingEmbeddings(), quiet=True)
+    assert main(["status", "--verbose", "--index", str(settings.index_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "Datum: 2017-03-07  (aus: Kopfzeile „07.03.2017“)" in out
+    assert "Titel: Dulig: Wertschöpfung neu denken" in out
+    assert "Kontakt: " in out and "Telefax +49 351 564 80680" in out

@@ -161,3 +161,21 @@ def test_superscript_footnote_markers_leave_words(tmp_path: Path, make_pdf: Make
     assert "Handlungsfeldern steht die Frage" in document.text
     assert "Industrie 4.0 und Top10." in document.text  # digits that are no marker stay
     assert "3 Vgl. den Bericht der StrategieWerkstatt von 2017." in document.pages[0].text
+
+
+def test_html_tables_become_rows_named_by_their_header(tmp_path: Path) -> None:
+    page = tmp_path / "messen.html"
+    page.write_text(
+        "<html><head><title>Messen</title></head><body><main><h1>Messen 2024</h1>"
+        "<p>Die Wirtschaftsförderung organisiert jedes Jahr Gemeinschaftsstände auf wichtigen "
+        "Fach- und Leitmessen im In- und Ausland für sächsische Unternehmen.</p>"
+        "<table><thead><tr><th>Messe</th><th>Ort</th><th>Hinweis</th></tr></thead><tbody>"
+        "<tr><td>Arab Health</td><td>Dubai</td><td>seit über 15 Jahren</td></tr>"
+        "<tr><td>InnoTrans</td><td>Berlin</td><td>bewährt</td></tr></tbody></table>"
+        "</main></body></html>",
+        encoding="utf-8",
+    )
+    text = load_document(page, page.name, 10**6).text
+    assert "Messe: Arab Health – Ort: Dubai – Hinweis: seit über 15 Jahren." in text
+    assert "Messe: InnoTrans – Ort: Berlin – Hinweis: bewährt." in text
+    assert "|" not in text

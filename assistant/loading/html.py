@@ -14,6 +14,7 @@ from assistant.errors import DocumentError
 from assistant.loading.extracted import Extracted
 from assistant.loading.text import decode
 from assistant.metadata import parse_date
+from assistant.residue import table_sentences
 
 _META_PUBLISHER = ("author", "publisher", "og:site_name", "dc.publisher")
 # Meta fields meant as the publication date, in order of trust.
@@ -56,6 +57,33 @@ def _published(tree: lxml_html.HtmlElement | None) -> tuple[str | None, str]:
     return None, ""
 
 
+def _cell_text(cell: lxml_html.HtmlElement) -> str:
+    return " ".join(" ".join(cell.itertext()).split())
+
+
+def tables_as_paragraphs(tree: lxml_html.HtmlElement) -> None:
+    """Replace each data table by one paragraph per row ("Messe: X – Ort: Y – …"), so that the
+    main-text extraction keeps rows readable; header cells (<th>) name the columns."""
+    for table in tree.xpath("//table[not(.//table)]"):
+        rows = [
+            [cell for cell in row if isinstance(cell.tag, str) and cell.tag in ("td", "th")]
+            for row in table.iter("tr")
+        ]
+        rows = [row for row in rows if row]
+        if not rows:
+            continue
+        header = None
+        if all(cell.tag == "th" for cell in rows[0]) and len(rows) > 1:
+            header, rows = [_cell_text(cell) for cell in rows[0]], rows[1:]
+        replacement = lxml_html.Element("div")
+        for sentence in table_sentences(header, [[_cell_text(c) for c in row] for row in rows]):
+            paragraph = lxml_html.Element("p")
+            paragraph.text = sentence
+            replacement.append(paragraph)
+        replacement.tail = table.tail
+        table.getparent().replace(table, replacement)
+
+
 def _publisher(tree: lxml_html.HtmlElement | None) -> str | None:
     if tree is None:
         return None
@@ -75,8 +103,11 @@ def _title(raw: str | None) -> str | None:
 
 def extract_html(path: Path, data: bytes) -> Extracted:
     markup = decode(path, data)
+    tree = _tree(markup)
+    if tree is not None:
+        tables_as_paragraphs(tree)
     result = trafilatura.bare_extraction(
-        markup,
+        lxml_html.tostring(tree, encoding="unicode") if tree is not None else markup,
         include_tables=True,
         include_comments=False,
         include_links=False,
@@ -91,7 +122,6 @@ def extract_html(path: Path, data: bytes) -> Extracted:
     text = clean_text(
         "\n\n".join(line for line in (result.text or "").split("\n") if line.strip()), contact
     )
-    tree = _tree(markup)
     date, date_origin = _published(tree)
     return Extracted(
         pages=[text],
