@@ -17,6 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from assistant import progress
+from assistant.corpus_copy import bring_into_corpus
 from assistant.documents import Chunk, Document
 from assistant.embeddings import IndexEmbeddings, load_embeddings
 from assistant.errors import (
@@ -54,6 +55,10 @@ class IngestReport:
     version: str | None = None
 
     duplicates_changed: bool = False
+    # ingest: files copied into corpus/ (read from, stored as); sources whose links will not work
+    copied: list[tuple[str, str]] = field(default_factory=list)
+    unlinked: list[tuple[str, str]] = field(default_factory=list)
+    notices: list[tuple[str, str]] = field(default_factory=list)  # (source, German note)
 
     @property
     def changed(self) -> bool:
@@ -181,6 +186,9 @@ def _record(document: Document, path: Path, chunk_count: int) -> DocumentRecord:
         page_count=document.page_count,
         chunk_count=chunk_count,
         ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        provenance=document.provenance,
+        contact=document.contact,
+        ocr_pages=document.ocr_pages,
     )
 
 
@@ -230,6 +238,7 @@ def ingest(
                 else Manifest(embeddings.model_id, embeddings.dimension)
             )
             found = _collect(paths, report)
+            _bring_into_corpus(found.candidates, settings, report)
             kept, loaded, seen = _read(found.candidates, previous, settings, report, quiet)
             _keep_or_remove_unseen(previous, seen, kept, found, report)
             fresh, aliases = _resolve_duplicates(kept, loaded, previous, found.folders, report)
@@ -263,6 +272,18 @@ def ingest(
         finally:
             if snapshot is not None:
                 snapshot.close()
+
+
+def _bring_into_corpus(
+    candidates: list[_Candidate], settings: Settings, report: IngestReport
+) -> None:
+    copies = bring_into_corpus(
+        list(candidates),
+        settings.corpus_dir,
+        copy=settings.copy_into_corpus,
+        dry_run=report.dry_run,
+    )
+    report.copied, report.unlinked = copies.copied, copies.unlinked
 
 
 def _open_previous(store: IndexStore, model_id: str) -> IndexSnapshot | None:
@@ -305,6 +326,7 @@ def _read(
                 kept[candidate.source] = old
             continue
         loaded.append(_Loaded(candidate, document, chunks))
+        report.notices.extend((candidate.source, note) for note in document.notices)
         report.pages_read += document.page_count
     return kept, loaded, seen
 

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     max_file_seconds: float = Field(
         300.0, gt=0, description="reading (with OCR) and chunking time per file"
     )
+    # ingest: files from outside corpus_dir are copied into it so that source links open
+    copy_into_corpus: bool = True
 
     top_k: int = Field(10, ge=1, description="passages returned by retrieval")
     max_per_document: int = Field(3, ge=1)

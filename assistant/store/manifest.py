@@ -27,6 +27,10 @@ class DocumentRecord:
     chunk_count: int
     ingested_at: str
     aliases: list[str] = field(default_factory=list)  # duplicates stored once under this record
+    # ingest: where title/date/publisher came from, the letterhead contact, OCR-read pages
+    provenance: dict[str, str] = field(default_factory=dict)
+    contact: str | None = None
+    ocr_pages: list[int] = field(default_factory=list)
 
 
 @dataclass
