@@ -78,6 +78,17 @@ class IndexDamagedError(IndexFormatError):
         )
 
 
+class IndexAccessError(IndexFormatError):
+    """The index exists but this user may not read it."""
+
+    def __init__(self, index_dir: Path, part: str, error: OSError) -> None:
+        AssistantError.__init__(
+            self,
+            f"Der Index in „{index_dir}“ lässt sich nicht öffnen ({part}: {os_error_reason(error)}). "
+            "Prüfen Sie, ob dieser Benutzer den Index-Ordner lesen darf.",
+        )
+
+
 class IndexWriteError(AssistantError):
     """A new index version could not be written (disk full, no permission, I/O error)."""
 

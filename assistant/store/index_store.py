@@ -30,6 +30,7 @@ import numpy as np
 
 from assistant.documents import Chunk
 from assistant.errors import (
+    IndexAccessError,
     IndexDamagedError,
     IndexFormatError,
     IndexMissingError,
@@ -89,6 +90,8 @@ class IndexSnapshot:
             TypeError,
             sqlite3.Error,
         ) as error:
+            if isinstance(error, PermissionError):
+                raise IndexAccessError(folder.parent.parent, part, error) from error
             detail = str(error).strip().splitlines()[-1:] or [type(error).__name__]
             raise IndexDamagedError(
                 folder.parent.parent, [f"Version {self.version}, {part} nicht lesbar: {detail[0]}"]
@@ -226,7 +229,9 @@ class IndexStore:
     def _named_version(self) -> str | None:
         try:
             name = (self.index_dir / CURRENT).read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError):  # missing, a folder, unreadable
+        except PermissionError as error:
+            raise IndexAccessError(self.index_dir, CURRENT, error) from error
+        except (OSError, UnicodeDecodeError):  # missing, a folder, not text
             return None
         return name if name and "/" not in name and not name.startswith(".") else None
 
@@ -234,6 +239,8 @@ class IndexStore:
         """Names of complete versions (with a manifest), newest first."""
         try:
             entries = list(self.versions_dir.iterdir())
+        except PermissionError as error:
+            raise IndexAccessError(self.index_dir, _VERSIONS, error) from error
         except OSError:
             return []
         return sorted(
