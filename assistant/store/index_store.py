@@ -283,6 +283,7 @@ class IndexStore:
             raise ValueError("one vector per chunk expected")
         version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         staging = self.versions_dir / f".staging-{version}"
+        switched = False
         try:
             self.versions_dir.mkdir(parents=True, exist_ok=True)
             staging.mkdir()
@@ -295,10 +296,11 @@ class IndexStore:
             _fsync(pointer)
             self._move_aside_current_folder(version)
             os.replace(pointer, self.index_dir / CURRENT)
+            switched = True
             _fsync(self.index_dir)
         except BaseException as error:
             shutil.rmtree(staging, ignore_errors=True)
-            if self._named_version() != version:
+            if not switched:
                 shutil.rmtree(self.versions_dir / version, ignore_errors=True)
             if isinstance(error, OSError | sqlite3.Error | RuntimeError):
                 raise IndexWriteError(self.index_dir, _write_failure(error)) from error
