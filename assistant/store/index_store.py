@@ -102,7 +102,7 @@ class IndexSnapshot:
                 folder.parent.parent,
                 f"Formatversion {self.manifest.format_version}, erwartet {FORMAT_VERSION}",
             )
-        problems = consistency_problems(self.manifest, self.vectors, self.lexical, self._db)
+        problems = consistency_problems(self.manifest, self.vectors, self.lexical.size, self._db)
         if problems:
             self._db.close()
             raise IndexDamagedError(folder.parent.parent, problems)
