@@ -74,8 +74,10 @@ def _scan(root: Path, found: Collection) -> None:
         for name in sorted(files):
             if not name.startswith("."):
                 _consider(root, Path(folder) / name, found)
-    # A file and a link to it are duplicates: the file itself is the one stored.
-    found.candidates[first:] = sorted(found.candidates[first:], key=lambda c: c.path.is_symlink())
+    # In path order, links last: of a file and a link to it, the file itself is stored.
+    found.candidates[first:] = sorted(
+        found.candidates[first:], key=lambda c: (c.path.is_symlink(), Path(c.source).parts)
+    )
 
 
 def _consider(root: Path, file: Path, found: Collection) -> None:
