@@ -117,6 +117,8 @@ def os_error_reason(error: OSError) -> str:
         errno.EIO: "Schreib- oder Lesefehler – prüfen Sie freien Speicherplatz und Datenträger",
         errno.ENOENT: "nicht gefunden – wurde sie gerade verschoben oder gelöscht",
         errno.ELOOP: "Verknüpfung im Kreis",
+        errno.EEXIST: "eine gleichnamige Datei ist im Weg",
+        errno.ENOTDIR: "ein Teil des Pfads ist eine Datei, kein Ordner",
     }
     return reasons.get(error.errno or 0, f"Systemfehler: {error.strerror or error}")
 
