@@ -93,7 +93,8 @@ def read_and_chunk(
         raise DocumentError(
             path,
             f"Die Datei ergibt {_number(len(chunks))} Abschnitte, erlaubt sind höchstens "
-            f"{_number(limits.max_chunks)} (Einstellung ASSISTANT_MAX_FILE_CHUNKS). Teilen Sie sie auf.",
+            f"{_number(limits.max_chunks)} (Einstellung ASSISTANT_MAX_FILE_CHUNKS). "
+            "Teilen Sie sie auf.",
         )
     return document, chunks
 
@@ -131,8 +132,8 @@ def _check_pages(path: Path, limits: WorkLimits) -> None:
     if count is not None and count > limits.max_pages:
         raise DocumentError(
             path,
-            f"Die PDF-Datei hat {_number(count)} Seiten, erlaubt sind höchstens {_number(limits.max_pages)} "
-            "(Einstellung ASSISTANT_MAX_FILE_PAGES).",
+            f"Die PDF-Datei hat {_number(count)} Seiten, erlaubt sind höchstens "
+            f"{_number(limits.max_pages)} (Einstellung ASSISTANT_MAX_FILE_PAGES).",
         )
 
 
