@@ -106,12 +106,21 @@ class FollowUpCues:
     leading_conjunction: bool  # "Und wann …?", "Aber wer …?", "And what about …?"
     references: tuple[str, ...]  # pronouns and deictics: "das", "dort", "dabei", "it", "there"
     own_terms: int  # content words of its own (not question words, not references)
+    own_nouns: int | None = None  # capitalised ones (German nouns); None if typed in lower case
 
     @property
     def elliptical(self) -> bool:
-        """No subject of its own: "Und seit wann?", "Wer war da dabei?", "Und der Bund?"."""
-        return self.own_terms <= 1 and (
-            self.leading_conjunction or bool(self.references) or self.own_terms == 0
+        """No subject of its own: "Und seit wann?", "Wer war da dabei?", "Und der Bund?".
+
+        One content word after a leading "und" is still an ellipsis, and so is a German question
+        with a reference but no noun of its own ("Und wo wurde sie vorgestellt?"); one content
+        word with a reference ("Software-Service-Cloud: was ist das?") may be a topic of its own.
+        """
+        cued = self.leading_conjunction or bool(self.references)
+        return (
+            self.own_terms == 0
+            or (self.own_terms == 1 and self.leading_conjunction)
+            or (cued and self.own_nouns == 0)
         )
 
     @property
@@ -298,11 +307,21 @@ def follow_up_cues(text: str, language: Language = "de") -> FollowUpCues:
                 references.append(key)
         elif language == "de" and key in _STANDALONE_DEMONSTRATIVE and _stands_alone(tokens, index):
             references.append(key)
+    own = salient_terms(text)
+    cased = language == "de" and any(character.isupper() for character in text)
+    asked_for = {fold(m.group(1)) for m in _ASKED_FOR_NOUN.finditer(text)}
+    nouns = [term for term in own if term[:1].isupper() and fold(term) not in asked_for]
     return FollowUpCues(
         leading_conjunction=bool(_LEADING_CONJUNCTION.match(text)),
         references=tuple(dict.fromkeys(references)),
-        own_terms=len(salient_terms(text)),
+        own_terms=len(own),
+        own_nouns=len(nouns) if cased else None,
     )
+
+
+# The noun after an interrogative determiner names the kind of answer, not the subject:
+# "Und welche Firma hat sie durchgeführt?" has no subject of its own.
+_ASKED_FOR_NOUN = re.compile(r"\b(?:welche[rsmn]?|wie\s*viele?)\s+([^\W\d_][\w-]*)", re.IGNORECASE)
 
 
 def _stands_alone(tokens: list[str], index: int) -> bool:

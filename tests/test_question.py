@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from fakes import HashingEmbeddings
 
 from assistant.question import analyse_question, answer_types, detect_language
+from assistant.replies import ENGLISH_NOTE
+from assistant.service import Assistant
+from assistant.settings import Settings
 
 
 @pytest.mark.parametrize(
@@ -172,12 +176,45 @@ def test_self_contained_questions_show_no_follow_up_cues(question: str) -> None:
 
 
 def test_follow_up_cues_name_the_reference() -> None:
-    cues = analyse_question("Und wo wurde sie öffentlich vorgestellt?").follow_up
+    cues = analyse_question("Und wo wurde sie im Landtag vorgestellt?").follow_up
     assert cues.leading_conjunction and cues.references == ("sie",) and not cues.elliptical
     assert analyse_question("When was it founded?").follow_up.references == ("it",)
     assert analyse_question("Wo kommt er her?").follow_up.references == ("er",)  # not English "her"
 
 
+def test_the_asked_for_noun_is_no_subject_of_its_own() -> None:
+    assert analyse_question("Und welche Firma hat sie durchgeführt?").follow_up.elliptical
+    assert not analyse_question(
+        "Und welche Firma hat die Studie durchgeführt?"
+    ).follow_up.elliptical
+
+
 def test_salient_terms_drop_question_words_and_keep_spelling() -> None:
     form = analyse_question("Wie viel Geld gab es für die Batterieprojekte von Skeleton?")
     assert form.salient_terms == ("Geld", "Batterieprojekte", "Skeleton")
+
+
+def test_small_talk_gets_help_without_an_index(
+    settings: Settings, fake_embeddings: HashingEmbeddings
+) -> None:
+    answer = Assistant(settings, fake_embeddings).ask("Hallo!")  # no index was ever built
+    assert answer.to_json()["answered"] is False and answer.to_json()["citations"] == []
+    assert "Fragen Sie zum Beispiel" in answer.text and "finde ich" not in answer.text
+    assert answer.passages == []  # and no document titles either
+    english = Assistant(settings, fake_embeddings).ask("Tell me a joke")
+    assert "For example, ask" in english.text
+
+
+@pytest.mark.slow
+def test_greeting_before_a_question_is_answered(devset_settings: Settings) -> None:
+    answer = Assistant(devset_settings).ask("Hallo, wann war die zweite Strategiekonferenz?")
+    assert answer.answered and answer.citations
+
+
+@pytest.mark.slow
+def test_english_question_gets_german_evidence_with_an_english_note(
+    devset_settings: Settings,
+) -> None:
+    answer = Assistant(devset_settings).ask("When did the second strategy conference take place?")
+    assert answer.answered and answer.citations
+    assert answer.notice and ENGLISH_NOTE in answer.notice
