@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from fakes import HashingEmbeddings
 
+from assistant.documents import Answer
 from assistant.question import analyse_question, answer_types, detect_language
-from assistant.replies import ENGLISH_NOTE
-from assistant.service import Assistant
+from assistant.replies import ENGLISH_NOT_FOUND, ENGLISH_NOTE
+from assistant.service import Assistant, in_question_language
 from assistant.settings import Settings
 
 
@@ -218,3 +219,12 @@ def test_english_question_gets_german_evidence_with_an_english_note(
     answer = Assistant(devset_settings).ask("When did the second strategy conference take place?")
     assert answer.answered and answer.citations
     assert answer.notice and ENGLISH_NOTE in answer.notice
+
+
+def test_english_refusal_starts_in_english_and_german_answers_stay_as_they_are() -> None:
+    english = analyse_question("What is the weather tomorrow in Leipzig?")
+    refusal = in_question_language(Answer(english.text, "Dazu nichts.", False, [], []), english)
+    assert refusal.text.startswith(ENGLISH_NOT_FOUND) and refusal.notice is None
+    german = analyse_question("Was ist der Mindestlohn in Sachsen?")
+    kept = in_question_language(Answer(german.text, "Dazu nichts.", False, [], []), german)
+    assert kept.text == "Dazu nichts." and kept.notice is None
