@@ -268,13 +268,18 @@ _LEADING_GREETING = re.compile(
     r"afternoon|evening))\b[\s,.!]*",
     re.IGNORECASE,
 )
-# Question words, light verbs, particles and format words ("als Liste"): a question made of
+# Question words, light and modal verbs, particles and format words ("als Liste"): a question made of
 # these has no subject of its own.
-_QUESTION_FILLER = _word_set(
-    """wann wer wem wen wessen wo wohin woher wie was warum wieso weshalb welche welcher welches
+_QUESTION_FILLER = frozenset(
+    fold(word)
+    for word in _word_set(
+        """wann wer wem wen wessen wo wohin woher wie was warum wieso weshalb welche welcher welches
     welchen welchem viel viele vielen wieviel wieviele hoch lange oft genau eigentlich denn mal
     noch alles alle uhr seit bis ab gibt gibts gab geht ging los liste stichpunkte stichpunkten
+    darf dürfen durfte kann können konnte muss müssen musste soll sollen sollte will wollen
+    wollte möchte möchten mag
     when who whom whose where what which why how much many long often"""
+    )
 )
 
 
@@ -358,7 +363,7 @@ _SMALL_TALK: tuple[tuple[Intent, Language, re.Pattern[str]], ...] = tuple(
         (
             "help",
             "de",
-            r"hilfe|wie\s+funktioniert\s+das|was\s+kannst\s+du(?:\s+alles)?|"
+            r"hilfe|was\s+kannst\s+du(?:\s+alles)?|"
             r"was\s+können\s+sie(?:\s+alles)?|wer\s+bist\s+du|wer\s+sind\s+sie|was\s+bist\s+du",
         ),
         ("help", "en", r"help|what\s+can\s+you\s+do|who\s+are\s+you|what\s+are\s+you"),

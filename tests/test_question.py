@@ -136,6 +136,7 @@ def test_small_talk(question: str, intent: str, language: str) -> None:
         "Hilfe bei der Antragstellung für Fördermittel?",
         "Wer ist der Wirtschaftsminister?",
         "Danke für die Förderung – wie viel Geld war es?",
+        "Wie funktioniert das?",  # after an answer, a follow-up about its subject
     ],
 )
 def test_small_talk_does_not_swallow_real_questions(question: str) -> None:
