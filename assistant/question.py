@@ -42,6 +42,11 @@ _PLURAL_VERB = re.compile(
     r"nehmen|nahmen|are|were|have|had|do|did)$"
 )
 _SINGULAR_VERB = re.compile(r"^(ist|war|hat|hatte|wird|wurde|spielt|spielte|is|was|has|does)$")
+_NUMBER_WORDS = frozenset(
+    ["zwei", "drei", "vier", "fuenf", "sechs", "sieben", "acht", "neun", "zehn", "two", "three"]
+)
+# "alles" after a question word asks for every item: an enumeration.
+_ENUMERATING = re.compile(r"^\W*(?:was|wer|wen|wem|wo|welche\w*)\b.*?\b(alles)\b", re.IGNORECASE)
 _ENGLISH_PLURAL = re.compile(r"[^su]s$")  # "companies", "places"; not "business", "status"
 
 # (reading, pattern of the interrogative that asks for it, may it stand anywhere?). Words that
@@ -175,6 +180,9 @@ def answer_types(text: str) -> tuple[AnswerType, ...]:
     """
     text = _LEADING_GREETING.sub("", text)
     found: list[tuple[int, int, AnswerType]] = []
+    enumeration = _ENUMERATING.search(text)  # "Was steht alles …", "Wer war da alles dabei?"
+    if enumeration:
+        found.append((enumeration.start(1), enumeration.end(1), "list"))
     for kind, pattern in _INTERROGATIVES:
         for match in pattern.finditer(text):
             if any(match.start() < end and match.end() > start for start, end, _ in found):
@@ -217,6 +225,8 @@ def _which(interrogative: str, following: list[str]) -> AnswerType | None:
     if not following:
         return None
     noun = following[0]
+    if noun.isdigit() or noun in _NUMBER_WORDS:
+        return "list"  # "auf welchen drei Säulen", "which two companies"
     verb = next((w for w in following[1:] if _SINGULAR_VERB.match(w) or _PLURAL_VERB.match(w)), "")
     if word in ("which", "what"):  # English: a plural noun within the next three words
         if _SINGULAR_VERB.match(noun) or _PLURAL_VERB.match(noun):

@@ -49,6 +49,8 @@ from assistant.settings import Settings
         ("Aus welchen Orten kamen die Schüler?", "list"),
         ("Nennen Sie die Leitlinien der Strategie.", "list"),
         ("Which companies exhibited at the fair?", "list"),
+        ("Was steht alles im Maßnahmenplan?", "list"),
+        ("Auf welchen drei Säulen steht die Strategie?", "list"),
     ],
 )
 def test_answer_type_from_interrogative(question: str, expected: str) -> None:
@@ -80,6 +82,8 @@ def test_several_asked_kinds_keep_question_order() -> None:
         "number",
         "date",
     )
+    assert answer_types("Wer war da alles dabei?") == ("person", "list")
+    assert answer_types("Ist das alles, was die Strategie vorsieht?") == ()
     assert answer_types("An welchem Tag und um wie viel Uhr war der Workshop?") == (
         "date",
         "time",
