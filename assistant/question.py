@@ -417,6 +417,11 @@ def _identifier() -> object:
     )
 
 
+def warm_up_language_identifier() -> None:
+    """Load the language identifier now (about 1.5 s), not on the first question."""
+    _identifier()
+
+
 def detect_language(text: str) -> Language:
     """'en' for English questions, else 'de' (also for too little text to tell)."""
     if len(re.findall(r"[^\W\d_]{2,}", text)) < 2:

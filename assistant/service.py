@@ -20,7 +20,7 @@ from assistant.conversation import StandaloneQuestion, standalone_question
 from assistant.documents import Answer, Passage, Turn, format_date
 from assistant.embeddings import IndexEmbeddings, load_embeddings
 from assistant.errors import InputError
-from assistant.question import QuestionForm, analyse_question
+from assistant.question import QuestionForm, analyse_question, warm_up_language_identifier
 from assistant.replies import ENGLISH_NOT_FOUND, ENGLISH_NOTE, help_text
 from assistant.retrieval import HybridRetriever, Retrieval, asks_for_current_state
 from assistant.settings import Settings
@@ -64,6 +64,7 @@ class Assistant:
             if self._snapshot is None or self._snapshot.version != version:
                 self._snapshot = self.store.open(embedding_model=self.embeddings.model_id)
                 self._snapshot.lexical.analyzer.vocabulary.warm_up()
+                warm_up_language_identifier()
                 log.info(
                     "Index-Version %s geladen (%d Abschnitte)",
                     self._snapshot.version,
