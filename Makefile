@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(PY) bench/ingest.py
 	$(PY) bench/query.py
 	$(PY) bench/load.py
+	$(PY) bench/hostile.py
 
 eval: $(STAMP)
 	$(PY) -m assistant ingest ../shared/devset/docs corpus --index index-devset --quiet

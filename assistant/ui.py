@@ -9,7 +9,6 @@ endpoint ``/frage`` for other programs.
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +18,10 @@ import gradio as gr
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse, Response
 
-from assistant.cli_answers import turns_from_json
 from assistant.documents import Answer, Citation, Passage, Turn
 from assistant.errors import AssistantError, DocumentError, IndexMissingError
 from assistant.feedback import FeedbackStore, Vote
+from assistant.jsonl import turns_from_json
 from assistant.loading import is_supported
 from assistant.loading.text import decode
 from assistant.rendering import (
@@ -273,7 +272,7 @@ class ChatHandlers:
         return sources
 
     def api_answer(
-        self, question: str, history: list[Any] | None
+        self, question: str, history: list[Any] | None = None
     ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         """The ``/frage`` endpoint: streamed answer text, then the text with its sources."""
         try:
@@ -440,10 +439,3 @@ def serve(settings: Settings) -> None:
     prepare_index(assistant)
     app = build_app(settings, assistant)
     serve_app(app, settings)
-
-
-def main() -> None:
-    """``python app.py [--host …] [--port …]``: the same as ``assistant serve``."""
-    from assistant.cli import main as cli_main
-
-    raise SystemExit(cli_main(["serve", *sys.argv[1:]]))

@@ -9,6 +9,7 @@ slow bodies are cut off by :class:`assistant.web.guard.Guard`.
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 import uvicorn
@@ -82,4 +83,5 @@ def serve_app(app: Any, settings: Settings) -> None:
         h11_max_incomplete_event_size=MAX_HEADER_BYTES,
         proxy_headers=True,  # behind nginx on 127.0.0.1 the client is X-Forwarded-For
         forwarded_allow_ips="127.0.0.1",
+        use_colors=False if os.environ.get("NO_COLOR") else None,  # https://no-color.org
     )
