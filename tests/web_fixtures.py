@@ -1,7 +1,8 @@
 """Helpers for the server tests: more app instances on the index the shared test app built.
 
 ``guarded`` is such an instance with small limits (three questions and three votes a minute
-per client, a queue of two, 8 KiB bodies, one-second timeouts).
+per client, a queue of two, 8 KiB bodies, one-second timeouts). Test modules import these
+names first, so the module holds no assertions (PYTEST_DONT_REWRITE).
 
 ``running_app`` (tests/ui_fixtures.py) builds the test index once with the real model; these
 helpers start further ``assistant serve`` processes with other settings on that index or on a
@@ -23,7 +24,6 @@ import httpx
 import pytest
 from ui_fixtures import ROOT, RunningApp, free_port
 
-PYTEST_DONT_REWRITE = True
 QUEUE_MAX_SIZE = 2
 HEADER_TIMEOUT = 1.0
 
