@@ -2,7 +2,8 @@
 
 All on one index folder (a copy of the shared test index) and one feedback store: questions
 through nginx with gradio_client, votes from both instances in one store, an ingest that both
-instances pick up on their next question, and one instance stopped while the other answers.
+instances pick up on their next question, one instance stopped while the other answers, and
+nginx's own German refusals (too large; no instance left).
 """
 
 from __future__ import annotations
@@ -203,3 +204,17 @@ def test_an_ingest_switches_both_instances_and_one_keeps_answering_alone(
     for number in range(6):  # browsers that were routed to the stopped instance move over
         text, sources = ask(cluster.url, NEW_QUESTION, f"Browser {number}")
         assert NEW_DOCUMENT in sources
+
+    os.kill(cluster.pid(2), signal.SIGTERM)  # none left: nginx says so in German
+    deadline = time.monotonic() + 20
+    while (page := httpx.get(cluster.url, timeout=10)).status_code == 200:
+        assert time.monotonic() < deadline, "Instanz 2 läuft noch"
+        time.sleep(0.3)
+    assert page.status_code == 503 and page.headers["retry-after"] == "30"
+    assert "Der Assistent ist vorübergehend nicht erreichbar" in page.text
+
+
+def test_nginx_refuses_oversized_requests_in_german(cluster: Cluster) -> None:
+    response = httpx.post(cluster.url + "gradio_api/queue/join", content=b"x" * 100_000)
+    assert response.status_code == 413
+    assert response.json()["detail"] == "Die Anfrage ist zu groß."
