@@ -25,6 +25,7 @@ from langchain_core.documents import Document as LangChainDocument
 from langchain_core.embeddings import Embeddings
 from langchain_core.vectorstores import VectorStore
 
+from assistant.answering.filters import quotable
 from assistant.documents import Chunk
 from assistant.embeddings import IndexEmbeddings
 from assistant.errors import IndexMissingError
@@ -33,6 +34,7 @@ from assistant.metadata import parse_date
 from assistant.store.index_store import IndexSnapshot, IndexStore
 from assistant.store.locking import exclusive_lock
 from assistant.store.manifest import DocumentRecord, Manifest
+from assistant.store.sentences import SentenceVectors, embed_sentences, vectors_by_hash
 
 log = logging.getLogger(__name__)
 
@@ -264,7 +266,24 @@ class AssistantVectorStore(VectorStore):
             vectors = np.vstack([stored[keep], new_vectors])
             chunks = [previous[row] for row in keep] + added
             manifest = _manifest(snapshot.manifest if snapshot else None, self._embedding, chunks)
-            self._store.commit(manifest, chunks, vectors)
+            sentences = SentenceVectors.concatenate(
+                [
+                    snapshot.sentences.rows(keep)
+                    if snapshot
+                    else SentenceVectors.empty(self._embedding.dimension),
+                    embed_sentences(
+                        added,
+                        self._embedding,
+                        vectors_by_hash(previous, snapshot.sentences, self._embedding.model_id)
+                        if snapshot
+                        else None,
+                        _EMBED_BATCH,
+                        quotable,
+                    ),
+                ],
+                self._embedding.dimension,
+            )
+            self._store.commit(manifest, chunks, vectors, sentences)
         return chosen
 
     def _new_chunks(
@@ -323,7 +342,7 @@ class AssistantVectorStore(VectorStore):
             vectors = stored[keep]
             kept_chunks = [chunks[row] for row in keep]
             manifest = _manifest(snapshot.manifest, self._embedding, kept_chunks)
-            self._store.commit(manifest, kept_chunks, vectors)
+            self._store.commit(manifest, kept_chunks, vectors, snapshot.sentences.rows(keep))
         return True
 
     def close(self) -> None:

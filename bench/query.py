@@ -299,6 +299,7 @@ def build_synthetic_index(
     """Write a synthetic index of ``total`` chunks with ``IndexStore.commit``."""
     from assistant.store.index_store import IndexStore
     from assistant.store.manifest import DocumentRecord, Manifest
+    from assistant.store.sentences import SentenceVectors
 
     started = time.perf_counter()
     snapshot = IndexStore(devset_index).open(embedding_model=DEFAULT_EMBEDDING_MODEL)
@@ -306,6 +307,7 @@ def build_synthetic_index(
         stored = snapshot.chunks(range(snapshot.size))
         real = [stored[row] for row in range(snapshot.size)]
         real_vectors = snapshot.vectors.reconstruct_n(0, snapshot.size)
+        real_sentences = snapshot.sentences.rows(list(range(snapshot.size)))
         records = dict(snapshot.manifest.documents)
     finally:
         snapshot.close()
@@ -343,7 +345,14 @@ def build_synthetic_index(
     generated = time.perf_counter()
     log(f"  generated {len(chunks)} chunks in {generated - started:.1f} s; committing ...")
 
-    IndexStore(target_dir).commit(manifest, chunks, vectors)
+    # Sentence vectors of the synthetic chunks: their real spans, random unit vectors.
+    synthetic_sentences = SentenceVectors.spans_only(chunks[len(real) :], DIMENSION)
+    noise = rng.standard_normal(synthetic_sentences.vectors.shape, dtype=np.float32)
+    synthetic_sentences.vectors = (noise / np.linalg.norm(noise, axis=1, keepdims=True)).astype(
+        np.float16
+    )
+    sentences = SentenceVectors.concatenate([real_sentences, synthetic_sentences], DIMENSION)
+    IndexStore(target_dir).commit(manifest, chunks, vectors, sentences)
     committed = time.perf_counter()
     return SyntheticBuild(
         len(chunks),

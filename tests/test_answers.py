@@ -7,8 +7,9 @@ import subprocess
 import sys
 
 import pytest
-from devset_index import DEVSET_QUESTIONS, ROOT
+from devset_index import DEVSET2_QUESTIONS, DEVSET_QUESTIONS, ROOT
 
+from assistant.answering.extractive import CLOSEST
 from assistant.documents import Turn
 from assistant.errors import InputError
 from assistant.evaluation import evaluate
@@ -17,15 +18,28 @@ from assistant.settings import Settings
 
 pytestmark = pytest.mark.slow
 
-# A little under what the offline default reaches, so a regression fails CI.
+# A little under what the offline default reaches (README, "Messwerte"), so a regression fails.
 FLOORS = {
-    "recall@5": 0.94,
-    "mrr@10": 0.80,
-    "fact_recall@5": 0.85,
-    "answer_fact_coverage": 0.50,
-    "answered_when_answerable": 0.96,
-    "refused_when_unanswerable": 0.8,
+    "devset": {
+        "recall@5": 0.94,
+        "mrr@10": 0.80,
+        "fact_recall@5": 0.85,
+        "answer_fact_coverage": 0.50,
+        "citation_precision": 0.70,
+        "answered_when_answerable": 0.80,
+        "refused_when_unanswerable": 0.70,
+    },
+    "devset2": {
+        "recall@5": 0.90,
+        "mrr@10": 0.80,
+        "fact_recall@5": 0.85,
+        "answer_fact_coverage": 0.40,
+        "citation_precision": 0.70,
+        "answered_when_answerable": 0.75,
+        "refused_when_unanswerable": 0.60,
+    },
 }
+MAX_MEAN_ANSWER_LENGTH = 500
 
 
 @pytest.fixture(scope="module")
@@ -33,10 +47,18 @@ def assistant(devset_settings: Settings) -> Assistant:
     return Assistant(devset_settings)
 
 
-def test_development_set_figures_stay_above_floors(assistant: Assistant) -> None:
-    report = evaluate(assistant, DEVSET_QUESTIONS)
-    below = {name: report[name] for name, floor in FLOORS.items() if report[name] < floor}
+def _check_floors(report: dict[str, object], floors: dict[str, float]) -> None:
+    below = {name: report[name] for name, floor in floors.items() if report[name] < floor}  # type: ignore[operator]
     assert not below, f"unter der Mindestgrenze: {below} (alle Werte: {report})"
+    assert report["mean_answer_length"] <= MAX_MEAN_ANSWER_LENGTH  # type: ignore[operator]
+
+
+def test_development_set_figures_stay_above_floors(assistant: Assistant) -> None:
+    _check_floors(evaluate(assistant, DEVSET_QUESTIONS), FLOORS["devset"])
+
+
+def test_second_development_set_figures_stay_above_floors(devset2_settings: Settings) -> None:
+    _check_floors(evaluate(Assistant(devset2_settings), DEVSET2_QUESTIONS), FLOORS["devset2"])
 
 
 def test_answer_cites_passages_that_contain_its_sentences(assistant: Assistant) -> None:
@@ -64,8 +86,16 @@ def test_follow_up_uses_the_previous_turns(assistant: Assistant) -> None:
     assert answer.standalone_question and "Hellerau" in answer.standalone_question
 
 
-def test_refusal_cites_nothing_and_names_related_topics(assistant: Assistant) -> None:
+def test_unanswerable_question_is_not_answered(assistant: Assistant) -> None:
     answer = assistant.ask("Wie hoch ist die Förderung für Wasserstoff-Tankstellen?")
+    assert not answer.answered
+    assert answer.text.startswith((NOT_FOUND, CLOSEST)) or "nennen die Dokumente" in answer.text
+    for citation in answer.citations:  # the closest passages, quoted verbatim
+        assert f"[{citation.n}]" in answer.text
+
+
+def test_refusal_cites_nothing_and_names_related_topics(assistant: Assistant) -> None:
+    answer = assistant.ask("Sollte ich mein Geld in Aktien sächsischer Chipfirmen investieren?")
     assert not answer.answered
     assert answer.text.startswith(NOT_FOUND)
     assert answer.citations == []

@@ -3,7 +3,7 @@
     index/
       CURRENT                  name of the live version
       .lock                    held by a running ingest
-      versions/<version>/      manifest.json, vectors.faiss, docstore.sqlite, lexical/
+      versions/<version>/      manifest.json, vectors.faiss, docstore.sqlite, lexical/, sentences/
 
 A version is written beside the live one and renamed into place; a crash at any moment leaves
 the previous version live. Readers open a version once and keep it until ``CURRENT`` changes.
@@ -28,6 +28,8 @@ from assistant.documents import Chunk
 from assistant.errors import IndexFormatError, IndexMissingError, IndexModelMismatchError
 from assistant.store.lexical import LexicalIndex
 from assistant.store.manifest import FORMAT_VERSION, Manifest
+from assistant.store.sentences import FOLDER as SENTENCES
+from assistant.store.sentences import SentenceVectors
 
 log = logging.getLogger(__name__)
 CURRENT = "CURRENT"
@@ -60,17 +62,21 @@ class IndexSnapshot:
         self.version = folder.name
         try:
             self.manifest = Manifest.read(folder / "manifest.json")
-            self.vectors = faiss.read_index(str(folder / "vectors.faiss"))
-            self.lexical = LexicalIndex.load(folder / "lexical")
-            uri = f"file:{folder / 'docstore.sqlite'}?mode=ro"
-            self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        except (OSError, RuntimeError, ValueError, KeyError, TypeError, sqlite3.Error) as error:
+        except (OSError, ValueError, KeyError, TypeError) as error:
             raise IndexFormatError(folder.parent.parent, str(error)) from error
         if self.manifest.format_version != FORMAT_VERSION:
             raise IndexFormatError(
                 folder.parent.parent,
                 f"Formatversion {self.manifest.format_version}, erwartet {FORMAT_VERSION}",
             )
+        try:
+            self.vectors = faiss.read_index(str(folder / "vectors.faiss"))
+            self.lexical = LexicalIndex.load(folder / "lexical")
+            self.sentences = SentenceVectors.load(folder / SENTENCES)
+            uri = f"file:{folder / 'docstore.sqlite'}?mode=ro"
+            self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        except (OSError, RuntimeError, ValueError, KeyError, TypeError, sqlite3.Error) as error:
+            raise IndexFormatError(folder.parent.parent, str(error)) from error
         self._lock = threading.Lock()
         self.newest_date = self.manifest.newest_date()
 
@@ -87,6 +93,14 @@ class IndexSnapshot:
         )
         keep = rows[0] >= 0
         return rows[0][keep], scores[0][keep]
+
+    def row_vectors(self, rows: Iterable[int]) -> np.ndarray:
+        """The stored vectors of these chunk rows, (len(rows), dimension)."""
+        rows = list(rows)
+        matrix = np.zeros((len(rows), self.vectors.d), dtype=np.float32)
+        for i, row in enumerate(rows):
+            matrix[i] = self.vectors.reconstruct(int(row))
+        return matrix
 
     def chunks(self, rows: Iterable[int]) -> dict[int, Chunk]:
         rows = [int(r) for r in rows]
@@ -180,15 +194,26 @@ class IndexStore:
             raise IndexModelMismatchError(self.index_dir, built_with, embedding_model)
         return snapshot
 
-    def commit(self, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray) -> str:
+    def commit(
+        self,
+        manifest: Manifest,
+        chunks: list[Chunk],
+        vectors: np.ndarray,
+        sentences: SentenceVectors | None = None,
+    ) -> str:
         """Write a new version beside the live one, then make it live atomically."""
         if len(chunks) != len(vectors):
             raise ValueError("one vector per chunk expected")
+        if sentences is None:  # no sentence evidence by meaning: spans only, zero vectors
+            sentences = SentenceVectors.spans_only(chunks, manifest.dimension)
+        if len(sentences) != len(chunks):
+            raise ValueError("sentence spans for every chunk expected")
         self.versions_dir.mkdir(parents=True, exist_ok=True)
         version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         staging = self.versions_dir / f".staging-{version}"
         staging.mkdir()
         try:
+            sentences.save(staging / SENTENCES)
             self._write_version(staging, manifest, chunks, vectors)
             staging.rename(self.versions_dir / version)
             pointer = self.index_dir / f".{CURRENT}.{version}"
