@@ -38,7 +38,7 @@ from assistant.answering.abstention import FEATURES as EVIDENCE_FEATURES  # noqa
 from assistant.answering.abstention import evidence_features  # noqa: E402
 from assistant.answering.answer_types import answer_type, wants_list  # noqa: E402
 from assistant.answering.evidence import FEATURES, Candidate, candidates  # noqa: E402
-from assistant.answering.extractive import rank  # noqa: E402
+from assistant.answering.extractive import quotes, rank, select  # noqa: E402
 from assistant.answering.model import AnswerModel, LogisticModel, Selection  # noqa: E402
 from assistant.cli_answers import turns_from_json  # noqa: E402
 from assistant.evaluation import NAMES, evaluate, normalise  # noqa: E402
@@ -162,6 +162,7 @@ def fit(examples: Sequence[Example], target: float | None, names: list[str]) -> 
         [1.0] * len(EVIDENCE_FEATURES),
     )
     model = AnswerModel(fit_sentence_model(examples), placeholder, 0.5, Selection(), names)
+    model.selection = fit_selection(examples, model)
     x = evidence_matrix(examples, model)
     y = np.asarray([bool(e.question.get("answerable", True)) for e in examples])
     model.abstention = _logistic(x, y.astype(int), EVIDENCE_FEATURES, c=0.5)
@@ -175,6 +176,36 @@ def fit(examples: Sequence[Example], target: float | None, names: list[str]) -> 
         "sentences": int(sum(len(e.labels) for e in examples)),
     }
     return model
+
+
+_SELECTIONS = [
+    Selection(sentences, chars, floor, weight)
+    for sentences in (2, 3, 4)
+    for chars in (300, 380, 450)
+    for floor in (0.2, 0.35, 0.5, 0.7)
+    for weight in (0.5, 0.7, 0.9)
+]
+_MAX_MEAN_LENGTH = 450  # characters of quoted text; markers and lead-ins come on top
+
+
+def fit_selection(examples: Sequence[Example], model: AnswerModel) -> Selection:
+    """The selection constants with the best gold-fact coverage of the quoted sentences on
+    the answerable training questions, keeping their mean length within the budget."""
+    rows = [e for e in examples if e.question.get("answerable", True)]
+    ranked = [rank(e.candidates, model) for e in rows]
+    best, best_coverage = Selection(), -1.0
+    for selection in _SELECTIONS:
+        covered = total = length = 0
+        for example, order in zip(rows, ranked, strict=True):
+            text = " ".join(q.text for q in quotes(select(order, selection), example.found))
+            answer = normalise(text)
+            facts = [normalise(f) for f in example.question.get("gold_facts", [])]
+            covered += sum(f in answer for f in facts)
+            total += len(facts)
+            length += len(text)
+        if length / max(len(rows), 1) <= _MAX_MEAN_LENGTH and covered / total > best_coverage:
+            best, best_coverage = selection, covered / total
+    return best
 
 
 def report(assistant: Assistant, name: str, model: AnswerModel) -> dict[str, Any]:
@@ -222,7 +253,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         figures = report(assistants[test], test, model)
         rows.append((f"fit {train} → {test}", figures))
         curves[f"{train} → {test}"] = figures.get("risk_coverage")
-        print(f"CV {train} -> {test}: threshold {model.threshold}", file=sys.stderr, flush=True)
+        print(
+            f"CV {train} -> {test}: threshold {model.threshold}, {model.selection}",
+            file=sys.stderr,
+            flush=True,
+        )
     final = fit(examples[SETS[0]] + examples[SETS[1]], args.target_false_answers, list(SETS))
     for name in SETS:
         rows.append((f"final, {name}", report(assistants[name], name, final)))
@@ -234,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         final.save()
     print(_table(rows))
     print()
-    print(f"final threshold {final.threshold}")
+    print(f"final threshold {final.threshold}, {final.selection}")
     for label, curve in curves.items():
         print(f"risk-coverage {label}: " + json.dumps(curve))
     return 0

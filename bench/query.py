@@ -345,11 +345,18 @@ def build_synthetic_index(
     generated = time.perf_counter()
     log(f"  generated {len(chunks)} chunks in {generated - started:.1f} s; committing ...")
 
-    # Sentence vectors of the synthetic chunks: their real spans, random unit vectors.
-    synthetic_sentences = SentenceVectors.spans_only(chunks[len(real) :], DIMENSION)
-    noise = rng.standard_normal(synthetic_sentences.vectors.shape, dtype=np.float32)
-    synthetic_sentences.vectors = (noise / np.linalg.norm(noise, axis=1, keepdims=True)).astype(
-        np.float16
+    # Sentence vectors of the synthetic chunks: spans cut at sentence ends (a regular
+    # expression, not the slow German segmenter), random unit vectors.
+    spans = [
+        [m.span() for m in re.finditer(r"[^.!?\n]+[.!?]?", c.text) if len(m.group()) > 20]
+        for c in chunks[len(real) :]
+    ]
+    count = sum(map(len, spans))
+    noise = rng.standard_normal((count, DIMENSION), dtype=np.float32)
+    synthetic_sentences = SentenceVectors(
+        np.asarray([s for per in spans for s in per], dtype=np.int32).reshape(-1, 2),
+        np.concatenate([[0], np.cumsum([len(p) for p in spans])]).astype(np.int64),
+        (noise / np.linalg.norm(noise, axis=1, keepdims=True)).astype(np.float16),
     )
     sentences = SentenceVectors.concatenate([real_sentences, synthetic_sentences], DIMENSION)
     IndexStore(target_dir).commit(manifest, chunks, vectors, sentences)

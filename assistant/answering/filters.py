@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-_MIN_CHARS = 25
+_MIN_CHARS = 15
+_MIN_WORDS = 3
 _BULLET = re.compile(r"^\s*(?:[-–•▪●◦*]|\d{1,2}[.)])\s+\S")
 _SENTENCE_END = re.compile(r"[.!?:;…\"“”»)]\d{0,2}\s*$")  # a footnote number may follow
 _MIN_WORDS_UNPUNCTUATED = 8  # a headline or list line without a full stop still says something
@@ -46,7 +47,11 @@ def addresses_assistant(text: str) -> bool:
 def is_fragment(text: str) -> bool:
     """Too short, starting mid-sentence, or cut off (no sentence end and not a list item)."""
     stripped = text.strip()
-    if len(stripped) < _MIN_CHARS or not re.search(r"[^\W\d_]{3}", stripped):
+    if (
+        len(stripped) < _MIN_CHARS
+        or len(stripped.split()) < _MIN_WORDS
+        or not re.search(r"[^\W\d_]{3}", stripped)
+    ):
         return True
     if stripped[0].islower() or (stripped[0] in ",;)–-" and not _BULLET.match(stripped)):
         return True
