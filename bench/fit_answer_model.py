@@ -188,23 +188,33 @@ _SELECTIONS = [
 _MAX_MEAN_LENGTH = 450  # characters of quoted text; markers and lead-ins come on top
 
 
+def _base(source: str) -> str:
+    return Path(source).name.lower()
+
+
 def fit_selection(examples: Sequence[Example], model: AnswerModel) -> Selection:
-    """The selection constants with the best gold-fact coverage of the quoted sentences on
-    the answerable training questions, keeping their mean length within the budget."""
+    """The selection constants with the best sum of gold-fact coverage and citation precision
+    of the quoted sentences on the answerable training questions, within the length budget."""
     rows = [e for e in examples if e.question.get("answerable", True)]
     ranked = [rank(e.candidates, model) for e in rows]
-    best, best_coverage = Selection(), -1.0
+    best, best_value = Selection(), -1.0
     for selection in _SELECTIONS:
-        covered = total = length = 0
+        covered = total = length = cited = cited_gold = 0
         for example, order in zip(rows, ranked, strict=True):
-            text = " ".join(q.text for q in quotes(select(order, selection), example.found))
+            chosen = quotes(select(order, selection), example.found)
+            text = " ".join(q.text for q in chosen)
             answer = normalise(text)
             facts = [normalise(f) for f in example.question.get("gold_facts", [])]
+            gold = {_base(g) for g in example.question.get("gold_docs", [])}
+            sources = {_base(example.found.passages[q.passage_index].source) for q in chosen}
             covered += sum(f in answer for f in facts)
             total += len(facts)
             length += len(text)
-        if length / max(len(rows), 1) <= _MAX_MEAN_LENGTH and covered / total > best_coverage:
-            best, best_coverage = selection, covered / total
+            cited += len(sources)
+            cited_gold += len(sources & gold)
+        value = covered / max(total, 1) + cited_gold / max(cited, 1)
+        if length / max(len(rows), 1) <= _MAX_MEAN_LENGTH and value > best_value:
+            best, best_value = selection, value
     return best
 
 

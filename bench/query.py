@@ -462,9 +462,9 @@ def measure(index_dir: Path, limit: int | None, rounds: int) -> Measurement:
         embed_ms.append([])
         ask_cpu_ms.append([])
         for item in questions:
-            elapsed, (query, _) = _timed(assistant.retrieve, item.question, item.history)
+            elapsed, (standalone, _) = _timed(assistant.retrieve, item.question, item.history)
             retrieve_ms[-1].append(elapsed)
-            elapsed, _ = _timed(assistant.embeddings.embed_question, query)
+            elapsed, _ = _timed(assistant.embeddings.embed_question, standalone.query)
             embed_ms[-1].append(elapsed)
             elapsed, cpu, answer = _timed_cpu(assistant.ask, item.question, item.history)
             ask_ms[-1].append(elapsed)
