@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from assistant.answering.model import AnswerModel, default_model
-from assistant.answering.offline import not_found, offline_answer
+from assistant.answering.offline import NOT_FOUND, not_found, offline_answer
 from assistant.conversation import StandaloneQuestion, standalone_question
 from assistant.documents import Answer, Passage, Turn, format_date
 from assistant.embeddings import IndexEmbeddings, load_embeddings
@@ -27,6 +27,7 @@ from assistant.settings import Settings
 from assistant.store.index_store import IndexSnapshot, IndexStore
 
 log = logging.getLogger(__name__)
+__all__ = ["NOT_FOUND", "Assistant", "CorpusInfo", "in_question_language"]
 _AFTER_CITATION = re.compile(r"(?<=\[\d\]) |(?<=\[\d\d\]) ")
 
 

@@ -88,6 +88,7 @@ def test_ordinary_sentences_are_not_taken_for_prompt_injection(text: str) -> Non
         "| Jahr | Umsatz | Beschäftigte |",  # raw table
         "2015 2016 2017 2018 3.107 3.150 3.201 3.290.",  # flattened table row
         "Die Strategie umfasst die",  # cut off
+        "15.05.2018 – Meldung aus dem Bereich Innovation und Technik",  # dateline
     ],
 )
 def test_non_sentences_are_never_answer_text(text: str) -> None:

@@ -18,7 +18,8 @@ _LETTERHEAD = re.compile(
     r"www\.|https?://|@|\b(Telefon|Telefax|Fax|E-Mail|Pressestelle|Pressesprecher\w*|"
     r"Ansprechpartner\w*|Durchwahl|Hausanschrift|Postanschrift|Postfach|Medieninformation sowie "
     r"Fotos|Bitte beachten Sie|Seite \d+ von \d+|Impressum|Herausgeber:|Redaktion:)\b|"
-    r"\b0\d{4}\s+[A-ZÄÖÜ][a-zäöüß]+\b",  # postal code and town: "01097 Dresden"
+    r"\b0\d{4}\s+[A-ZÄÖÜ][a-zäöüß]+\b|"  # postal code and town: "01097 Dresden"
+    r"^\s*\d{1,2}\.\d{1,2}\.\d{2,4}\s*[–-]",  # dateline: "15.05.2018 – Meldung aus …"
     re.IGNORECASE,
 )
 # Addressing the assistant: orders to drop its instructions, reveal its prompt, or play a role.

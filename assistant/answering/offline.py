@@ -28,6 +28,8 @@ from assistant.documents import Answer, Passage
 from assistant.retrieval import Retrieval
 
 NOT_FOUND = "Dazu finde ich in den Dokumenten nichts."
+# "Und wann war das?" with no earlier turn to lean on: nothing says what "das" is.
+NO_CONTEXT = "Die Frage bezieht sich auf etwas Vorheriges; bitte nennen Sie, worum es geht."
 
 
 @dataclass
@@ -75,6 +77,8 @@ def offline_answer(standalone: StandaloneQuestion, found: Retrieval, model: Answ
     question, query = standalone.form.text, standalone.query
     if asks_personal_advice(question):
         return not_found(question, found.passages, query, ADVICE)
+    if standalone.form.follow_up.elliptical and not standalone.carried:
+        return not_found(question, found.passages, query, NO_CONTEXT)
     evidence = weigh(standalone, found, model)
     chosen = select(evidence.ranked, model.selection)
     if not chosen:
