@@ -35,8 +35,7 @@ bench: $(STAMP)
 	$(PY) bench/hostile.py
 
 eval: $(STAMP)
-	$(PY) -m assistant ingest ../shared/devset/docs corpus --index index-devset --quiet
-	$(PY) -m assistant eval ../shared/devset/questions.jsonl --index index-devset
+	$(PY) -m assistant eval ../shared/devset/questions.jsonl ../shared/devset2/questions.jsonl --workdir eval-index
 
 clean:
-	rm -rf $(VENV) index index-devset tests/artifacts .pytest_cache
+	rm -rf $(VENV) index index-devset eval-index tests/artifacts .pytest_cache

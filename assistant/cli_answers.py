@@ -54,7 +54,10 @@ def add_answer_commands(
         "eval",
         help="Fragen mit Sollantworten auswerten",
         description="Beantwortet alle Fragen einer JSON-Lines-Datei (Format des Entwicklungssatzes) "
-        "und gibt Trefferquote, MRR, Faktenabdeckung und Verweigerungsquote aus, auch je Fragetyp.",
+        "und gibt Trefferquote, MRR, Faktenabdeckung, Antwortlänge, Verweigerungsquote und die "
+        "Risiko-Abdeckungs-Tabelle aus, auch je Fragetyp. Mit mehreren Dateien (oder --workdir) "
+        "wird jeder Satz auf einem eigenen Index (sein Ordner docs/ plus corpus/) und alle "
+        "zusammen auf einem gemeinsamen Index ausgewertet.",
     )
     evaluate.add_argument(
         "questions",
@@ -62,6 +65,12 @@ def add_answer_commands(
         type=Path,
         metavar="FRAGEN.jsonl",
         help="eine oder mehrere Fragendateien (JSON-Zeilen)",
+    )
+    evaluate.add_argument(
+        "--workdir",
+        type=Path,
+        metavar="ORDNER",
+        help="Ordner für die Indizes der Fragensätze (Standard: eval-index)",
     )
     evaluate.add_argument(
         "--output",
@@ -149,17 +158,17 @@ def _history(path: Path) -> list[Turn]:
 
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     """Exit 0 with the figures; 2 for an unreadable question file; 3 for an unusable index."""
-    from assistant.evaluation import evaluate, format_report
+    from assistant.evaluation import evaluate, evaluate_sets, format_report, format_reports
     from assistant.service import Assistant
 
-    assistant = _ready(Assistant(settings))
-    for questions in args.questions:
-        report = evaluate(assistant, questions, args.output)
-        if len(args.questions) > 1 and not args.json:
-            print(f"== {questions}")
-        print(
-            json.dumps(report, ensure_ascii=False, indent=1) if args.json else format_report(report)
-        )
+    if len(args.questions) == 1 and args.workdir is None:
+        report = evaluate(_ready(Assistant(settings)), args.questions[0], args.output)
+        text = format_report(report)
+    else:
+        workdir = args.workdir or Path("eval-index")
+        report = evaluate_sets(settings, args.questions, workdir, settings.corpus_dir)
+        text = format_reports(report)
+    print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else text)
     return 0
 
 

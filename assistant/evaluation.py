@@ -1,8 +1,13 @@
-"""Evaluation on a question set with gold answers: the figures of the devset's score.py.
+"""Evaluation on question sets with gold answers: the figures of the devset's score.py.
 
 recall@5 and MRR@10 (a gold document among the passages), fact recall@5 (gold facts in the
 first five passages), answer fact coverage (gold facts in the answer text), citation precision,
-answered and refused rates — overall and per question type.
+answered and refused rates, mean answer length — overall and per question type — and the
+risk–coverage table of the abstention model (answered share of answerable questions against
+answered share of unanswerable ones, for a range of thresholds).
+
+Several sets are each measured on their own index (their ``docs/`` folder plus ``corpus/``)
+and all together on one union index of every set's documents plus ``corpus/``.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 from assistant.errors import InputError
 from assistant.jsonl import answer_lines
 from assistant.service import Assistant
+from assistant.settings import Settings
 
 _K = 5
 _FOLDS = (
@@ -70,6 +76,7 @@ class _Tally:
 
 def score_one(question: dict[str, Any], result: dict[str, Any], tally: _Tally) -> None:
     passages = result.get("passages") or []
+    tally.add("mean_answer_length", float(len(result.get("answer", ""))))
     if not question.get("answerable", True):
         tally.add("refused_when_unanswerable", float(not result.get("answered", True)))
         return
@@ -88,6 +95,56 @@ def score_one(question: dict[str, Any], result: dict[str, Any], tally: _Tally) -
         tally.add("citation_precision", float(_base(citation.get("source")) in gold))
 
 
+NAMES = (
+    f"recall@{_K}",
+    "mrr@10",
+    f"fact_recall@{_K}",
+    "answer_fact_coverage",
+    "mean_answer_length",
+    "citation_precision",
+    "answered_when_answerable",
+    "refused_when_unanswerable",
+)
+_RISK_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def answer_probabilities(assistant: Assistant, questions: list[dict[str, Any]]) -> list[float]:
+    """The abstention model's answer probability for each question (offline answer only)."""
+    from assistant.answering.model import default_model
+    from assistant.answering.offline import weigh
+    from assistant.cli_answers import turns_from_json
+
+    model = assistant.answer_model or default_model()
+    probabilities = []
+    for number, question in enumerate(questions, start=1):
+        history = turns_from_json(question.get("history"), f"Frage {number}")
+        standalone, found = assistant.retrieve(question["question"], history)
+        probabilities.append(weigh(standalone, found, model).probability)
+    return probabilities
+
+
+def risk_coverage(
+    questions: list[dict[str, Any]], probabilities: list[float]
+) -> list[dict[str, float]]:
+    """Per threshold: share of answerable questions answered, share of unanswerable answered."""
+    answerable = [
+        p for q, p in zip(questions, probabilities, strict=True) if q.get("answerable", True)
+    ]
+    unanswerable = [
+        p for q, p in zip(questions, probabilities, strict=True) if not q.get("answerable", True)
+    ]
+    return [
+        {
+            "threshold": t,
+            "answered": round(sum(p >= t for p in answerable) / max(len(answerable), 1), 3),
+            "false_answers": round(
+                sum(p >= t for p in unanswerable) / max(len(unanswerable), 1), 3
+            ),
+        }
+        for t in _RISK_THRESHOLDS
+    ]
+
+
 def evaluate(
     assistant: Assistant, questions_path: Path, output: Path | None = None
 ) -> dict[str, Any]:
@@ -103,23 +160,51 @@ def evaluate(
     for question, result in zip(questions, results, strict=True):
         score_one(question, result, overall)
         score_one(question, result, by_type[question.get("type", "?")])
-    names = [
-        f"recall@{_K}",
-        "mrr@10",
-        f"fact_recall@{_K}",
-        "answer_fact_coverage",
-        "citation_precision",
-        "answered_when_answerable",
-        "refused_when_unanswerable",
-    ]
-    return {
+    report: dict[str, Any] = {
         "questions": len(questions),
-        **{name: overall.mean(name) for name in names},
+        **{name: overall.mean(name) for name in NAMES},
         "by_type": {
-            kind: {name: tally.mean(name) for name in names if tally.values.get(name)}
+            kind: {name: tally.mean(name) for name in NAMES if tally.values.get(name)}
             for kind, tally in sorted(by_type.items())
         },
     }
+    if assistant.settings.llm == "none":
+        report["risk_coverage"] = risk_coverage(
+            questions, answer_probabilities(assistant, questions)
+        )
+    return report
+
+
+def evaluate_sets(
+    settings: Settings, question_files: list[Path], workdir: Path, corpus: Path | None
+) -> dict[str, Any]:
+    """Each set on its own index (its docs/ plus ``corpus``), all sets on one union index.
+
+    Indexes are built in ``workdir`` (one folder per set, ``union``) and brought up to date
+    incrementally, so a second run embeds nothing.
+    """
+    from assistant.ingest import ingest
+
+    extra = [corpus] if corpus is not None and corpus.is_dir() else []
+    reports: dict[str, Any] = {}
+    union_docs: list[Path] = []
+    for path in question_files:
+        docs = path.parent / "docs"
+        if not docs.is_dir():
+            raise InputError(
+                f"{path}: neben der Fragendatei fehlt der Ordner docs/ mit den Dokumenten."
+            )
+        union_docs.append(docs)
+        index = workdir / path.parent.name
+        own = settings.with_overrides(index_dir=index, copy_into_corpus=False)
+        ingest([docs, *extra], own, quiet=True)
+        reports[path.parent.name] = evaluate(Assistant(own), path)
+    if len(question_files) > 1:
+        union = settings.with_overrides(index_dir=workdir / "union", copy_into_corpus=False)
+        ingest([*union_docs, *extra], union, quiet=True)
+        assistant = Assistant(union)
+        reports["union"] = {path.parent.name: evaluate(assistant, path) for path in question_files}
+    return reports
 
 
 def format_report(report: dict[str, Any]) -> str:
@@ -132,4 +217,22 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append(
             f"  {kind:<12} " + "  ".join(f"{name}={value:.2f}" for name, value in figures.items())
         )
+    if report.get("risk_coverage"):
+        lines.append("Risiko–Abdeckung (Schwelle: beantwortet / fälschlich beantwortet):")
+        lines += [
+            f"  {row['threshold']:.1f}: {row['answered']:.2f} / {row['false_answers']:.2f}"
+            for row in report["risk_coverage"]
+        ]
     return "\n".join(lines)
+
+
+def format_reports(reports: dict[str, Any]) -> str:
+    """Several sets' reports: each on its own index, then each on the union index."""
+    parts = [
+        f"== {name} (eigener Index) ==\n{format_report(r)}"
+        for name, r in reports.items()
+        if name != "union"
+    ]
+    for name, report in reports.get("union", {}).items():
+        parts.append(f"== {name} (gemeinsamer Index) ==\n{format_report(report)}")
+    return "\n\n".join(parts)

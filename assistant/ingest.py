@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from assistant import progress
+from assistant.answering.filters import quotable
 from assistant.collecting import Candidate, Collection, collect
 from assistant.corpus_copy import bring_into_corpus
 from assistant.documents import Chunk, Document
@@ -32,6 +33,7 @@ from assistant.settings import Settings
 from assistant.store.index_store import IndexSnapshot, IndexStore, embed_hash
 from assistant.store.locking import IndexLock, exclusive_lock
 from assistant.store.manifest import DocumentRecord, Manifest
+from assistant.store.sentences import SentenceVectors, embed_sentences, vectors_by_hash
 
 log = logging.getLogger(__name__)
 
@@ -317,15 +319,29 @@ def _write_version(
     many chunks were embedded (new chunks whose text is unchanged reuse their vector)."""
     kept_chunks: list[Chunk] = []
     kept_vectors = np.zeros((0, embeddings.dimension), dtype=np.float32)
+    kept_sentences = SentenceVectors.empty(embeddings.dimension)
     if snapshot is not None:
         kept_chunks, kept_vectors = snapshot.stored(kept_sources)
+        kept_sentences = snapshot.sentences.rows(
+            [row for source in kept_sources for row in snapshot.rows_of(source)]
+        )
     new_vectors, embedded = embed_chunks(
         new_chunks, embeddings, snapshot, settings.embedding_batch_size, quiet
+    )
+    new_sentences = embed_sentences(
+        new_chunks,
+        embeddings,
+        vectors_by_hash(kept_chunks, kept_sentences, embeddings.model_id),
+        2 * settings.embedding_batch_size,  # sentences are short
+        quotable,
     )
     store.commit(
         manifest,
         kept_chunks + new_chunks,
         np.vstack([kept_vectors, new_vectors]),
+        sentences=SentenceVectors.concatenate(
+            [kept_sentences, new_sentences], embeddings.dimension
+        ),
         before_switch=lock.verify,
     )
     return embedded
@@ -344,11 +360,15 @@ def remove_document(source: str, settings: Settings) -> DocumentRecord:
             if len(matches) != 1:
                 raise DocumentNotIndexedError(source, sorted(manifest.documents))
             removed = manifest.documents.pop(matches[0])
-            chunks, vectors = snapshot.stored(sorted(manifest.documents))
+            sources = sorted(manifest.documents)
+            chunks, vectors = snapshot.stored(sources)
             store.commit(
                 Manifest(manifest.embedding_model, manifest.dimension, manifest.documents),
                 chunks,
                 vectors,
+                sentences=snapshot.sentences.rows(
+                    [r for s in sources for r in snapshot.rows_of(s)]
+                ),
                 before_switch=lock.verify,
             )
             return removed

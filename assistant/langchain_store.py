@@ -36,6 +36,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.vectorstores import VectorStore
 from langchain_core.vectorstores.utils import maximal_marginal_relevance
 
+from assistant.answering.filters import quotable
 from assistant.documents import Chunk
 from assistant.embeddings import IndexEmbeddings
 from assistant.errors import IndexMissingError, IndexModelMismatchError
@@ -44,6 +45,7 @@ from assistant.metadata import parse_date
 from assistant.store.index_store import IndexSnapshot, IndexStore
 from assistant.store.locking import exclusive_lock
 from assistant.store.manifest import DocumentRecord, Manifest
+from assistant.store.sentences import SentenceVectors, embed_sentences, vectors_by_hash
 
 DEFAULT_SOURCE = "langchain"
 _EMBED_BATCH = 32
@@ -483,7 +485,24 @@ class AssistantVectorStore(VectorStore):
             vectors = np.vstack([stored[keep], new_vectors])
             chunks = [previous[row] for row in keep] + added
             manifest = _manifest(snapshot.manifest if snapshot else None, self._embedding, chunks)
-            self._store.commit(manifest, chunks, vectors)
+            sentences = SentenceVectors.concatenate(
+                [
+                    snapshot.sentences.rows(keep)
+                    if snapshot
+                    else SentenceVectors.empty(self._embedding.dimension),
+                    embed_sentences(
+                        added,
+                        self._embedding,
+                        vectors_by_hash(previous, snapshot.sentences, self._embedding.model_id)
+                        if snapshot
+                        else None,
+                        _EMBED_BATCH,
+                        quotable,
+                    ),
+                ],
+                self._embedding.dimension,
+            )
+            self._store.commit(manifest, chunks, vectors, sentences)
         return chosen
 
     def _new_chunks(
@@ -541,7 +560,7 @@ class AssistantVectorStore(VectorStore):
             vectors = stored[keep]
             kept_chunks = [chunks[row] for row in keep]
             manifest = _manifest(snapshot.manifest, self._embedding, kept_chunks)
-            self._store.commit(manifest, kept_chunks, vectors)
+            self._store.commit(manifest, kept_chunks, vectors, snapshot.sentences.rows(keep))
         return True
 
     def close(self) -> None:

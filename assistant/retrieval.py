@@ -7,7 +7,7 @@ passages, and questions about the current state prefer newer documents.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -41,6 +41,10 @@ class Retrieval:
     terms: QueryTerms
     snapshot: IndexSnapshot
     dense_top: float = 0.0
+    query_vector: np.ndarray | None = None
+    rows: list[int] = field(default_factory=list)  # chunk row of each passage
+    dense: list[float] = field(default_factory=list)  # cosine of each passage to the query
+    lexical: list[float] = field(default_factory=list)  # BM25 of each passage / best BM25
 
 
 def _ranks(rows: np.ndarray) -> dict[int, int]:
@@ -71,9 +75,8 @@ class HybridRetriever:
         terms = self.snapshot.lexical.analyze(query)
         if self.snapshot.size == 0:
             return Retrieval([], terms, self.snapshot)
-        dense_rows, dense_scores = self.snapshot.dense_search(
-            self.embeddings.embed_question(query), _CANDIDATES
-        )
+        query_vector = self.embeddings.embed_question(query)
+        dense_rows, dense_scores = self.snapshot.dense_search(query_vector, _CANDIDATES)
         lexical_scores = self.snapshot.lexical.scores(terms.terms)
         top = min(_CANDIDATES, len(lexical_scores))
         lexical_rows = np.argpartition(-lexical_scores, top - 1)[:top]
@@ -93,11 +96,20 @@ class HybridRetriever:
             fused[row] = score
         if prefer_recent:
             self._boost_recent(fused, chunks)
-        passages = self._select(
-            sorted(fused, key=fused.__getitem__, reverse=True), fused, chunks, k
-        )
+        rows = self._select(sorted(fused, key=fused.__getitem__, reverse=True), chunks, k)
+        passages = [Passage.from_chunk(chunks[row], fused[row]) for row in rows]
         dense_top = float(dense_scores[0]) if len(dense_scores) else 0.0
-        return Retrieval(passages, terms, self.snapshot, dense_top)
+        lexical_top = float(lexical_scores.max()) if len(lexical_scores) else 0.0
+        return Retrieval(
+            passages,
+            terms,
+            self.snapshot,
+            dense_top,
+            query_vector,
+            rows,
+            [float(v) for v in self.snapshot.row_vectors(rows) @ query_vector],
+            [float(lexical_scores[row]) / lexical_top if lexical_top else 0.0 for row in rows],
+        )
 
     @staticmethod
     def _boost_recent(fused: dict[int, float], chunks: dict[int, Chunk]) -> None:
@@ -110,10 +122,9 @@ class HybridRetriever:
             if chunk.date:
                 fused[row] += _RECENCY_WEIGHT * top * dates.index(chunk.date) / (len(dates) - 1)
 
-    def _select(
-        self, ordered: list[int], fused: dict[int, float], chunks: dict[int, Chunk], k: int
-    ) -> list[Passage]:
-        chosen: list[Passage] = []
+    def _select(self, ordered: list[int], chunks: dict[int, Chunk], k: int) -> list[int]:
+        """Rows of the best passages: no near-duplicates, a bounded number per document."""
+        chosen: list[int] = []
         seen: list[set[tuple[str, ...]]] = []
         per_document: dict[str, int] = {}
         for row in ordered:
@@ -125,7 +136,7 @@ class HybridRetriever:
                 continue
             seen.append(shingles)
             per_document[chunk.source] = per_document.get(chunk.source, 0) + 1
-            chosen.append(Passage.from_chunk(chunk, fused[row]))
+            chosen.append(row)
             if len(chosen) == k:
                 break
         return chosen

@@ -14,8 +14,8 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from assistant.answering.extractive import compose, score_sentences, select_sentences
-from assistant.answering.refusal import judge
+from assistant.answering.model import AnswerModel, default_model
+from assistant.answering.offline import NOT_FOUND, not_found, offline_answer
 from assistant.conversation import StandaloneQuestion, standalone_question
 from assistant.documents import Answer, Passage, Turn, format_date
 from assistant.embeddings import IndexEmbeddings, load_embeddings
@@ -27,7 +27,7 @@ from assistant.settings import Settings
 from assistant.store.index_store import IndexSnapshot, IndexStore
 
 log = logging.getLogger(__name__)
-NOT_FOUND = "Dazu finde ich in den Dokumenten nichts."
+__all__ = ["NOT_FOUND", "Assistant", "CorpusInfo", "in_question_language"]
 _AFTER_CITATION = re.compile(r"(?<=\[\d\]) |(?<=\[\d\d\]) ")
 
 
@@ -43,6 +43,8 @@ class CorpusInfo:
 
 class Assistant:
     """Answers questions from the index in ``settings.index_dir``; safe to share across threads."""
+
+    answer_model: AnswerModel | None = None  # the fitted default (weights.json) unless set
 
     def __init__(self, settings: Settings, embeddings: IndexEmbeddings | None = None) -> None:
         self.settings = settings
@@ -163,39 +165,14 @@ class Assistant:
         retrieval: tuple[StandaloneQuestion, Retrieval] | None = None,
     ) -> Answer:
         standalone, found = retrieval or self.retrieve_for(form, history)
-        question, query = form.text, standalone.query
-        lexical = found.snapshot.lexical
-        own_terms = lexical.analyze(question)
-        context = lexical.analyze(query[len(question) :]) if query != question else None
-        chosen = select_sentences(
-            score_sentences(question, own_terms, found.passages, lexical.analyzer, context)
-        )
-        verdict = judge(
-            question,
-            own_terms,
-            chosen,
-            found.dense_top,
-            self.settings.min_evidence,
-            found.snapshot.newest_date,
-        )
-        if verdict is not None:
-            return self.refusal(question, found.passages, query, verdict)
-        text, citations = compose(chosen, found.passages)
-        return Answer(question, text, True, citations, found.passages, standalone_question=query)
+        return offline_answer(standalone, found, self.answer_model or default_model())
 
     @staticmethod
     def refusal(
         question: str, passages: list[Passage], query: str | None = None, reason: str = ""
     ) -> Answer:
         """The honest "not in the documents", with the reason and related topics, citing nothing."""
-        titles = list(dict.fromkeys(p.title for p in passages[:5]))[:3]
-        related = (
-            (" Die Dokumente behandeln zum Beispiel: " + "; ".join(f"„{t}“" for t in titles) + ".")
-            if titles
-            else ""
-        )
-        text = NOT_FOUND + (f" {reason}" if reason else "") + related
-        return Answer(question, text, False, [], passages, standalone_question=query)
+        return not_found(question, passages, query, reason)
 
 
 def in_question_language(answer: Answer, form: QuestionForm) -> Answer:

@@ -48,7 +48,6 @@ class Settings(BaseSettings):
 
     top_k: int = Field(10, ge=1, description="passages returned by retrieval")
     max_per_document: int = Field(3, ge=1)
-    min_evidence: float = Field(0.15, description="refusal threshold on the evidence score")
 
     llm: Literal["none", "openai", "ollama"] = "none"
     llm_base_url: str | None = None

@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 DEVSET_DOCS = SHARED / "devset" / "docs"
 DEVSET_QUESTIONS = SHARED / "devset" / "questions.jsonl"
+DEVSET2_DOCS = SHARED / "devset2" / "docs"
+DEVSET2_QUESTIONS = SHARED / "devset2" / "questions.jsonl"
 
 
 @pytest.fixture(scope="session")
@@ -25,5 +27,16 @@ def devset_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         corpus_dir=tmp_path_factory.mktemp("devset-corpus"),  # copies go here, not to corpus/
     )
     report = ingest([DEVSET_DOCS, ROOT / "corpus"], settings, quiet=True)
+    assert not report.failed, report.failed
+    return settings
+
+
+@pytest.fixture(scope="session")
+def devset2_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings whose index holds the second development set and corpus/ (real model)."""
+    if not DEVSET2_DOCS.is_dir():
+        pytest.skip(f"Entwicklungssatz fehlt: {DEVSET2_DOCS}")
+    settings = Settings(index_dir=tmp_path_factory.mktemp("devset2-index"))
+    report = ingest([DEVSET2_DOCS, ROOT / "corpus"], settings, quiet=True)
     assert not report.failed, report.failed
     return settings

@@ -119,7 +119,8 @@ def test_same_ids_twice_is_an_upsert(
     assert fake_embeddings.embedded == embedded, "identical texts reuse their stored vectors"
 
     store.add_texts(["Neuer Text über die ZukunftsWerkstatt."], [{"title": "Neu"}], ids=["2"])
-    assert _chunk_total(settings) == 3 and fake_embeddings.embedded == embedded + 1
+    # the new text is embedded twice: as a chunk and as its one sentence
+    assert _chunk_total(settings) == 3 and fake_embeddings.embedded == embedded + 2
     (replaced,) = store.get_by_ids(["2"])
     assert replaced.page_content == "Neuer Text über die ZukunftsWerkstatt."
     assert replaced.metadata["title"] == "Neu"

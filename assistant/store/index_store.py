@@ -3,7 +3,7 @@
     index/
       CURRENT                  name of the live version
       .ingest-info             who holds the ingest lock (the lock is on the folder itself)
-      versions/<version>/      manifest.json, vectors.faiss, docstore.sqlite, lexical/
+      versions/<version>/      manifest.json, vectors.faiss, docstore.sqlite, lexical/, sentences/
 
 A version is written beside the live one and renamed into place; a crash at any moment leaves
 the previous version live. Readers open a version once and keep it until ``CURRENT`` changes.
@@ -43,6 +43,8 @@ from assistant.errors import (
 from assistant.store.integrity import consistency_problems
 from assistant.store.lexical import LexicalIndex
 from assistant.store.manifest import FORMAT_VERSION, Manifest
+from assistant.store.sentences import FOLDER as SENTENCES
+from assistant.store.sentences import SentenceVectors
 
 log = logging.getLogger(__name__)
 CURRENT = "CURRENT"
@@ -77,10 +79,20 @@ class IndexSnapshot:
         part = "manifest.json"
         try:
             self.manifest = Manifest.read(folder / part)
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise _unreadable(folder, part, error) from error
+        if self.manifest.format_version != FORMAT_VERSION:
+            raise IndexFormatError(
+                folder.parent.parent,
+                f"Formatversion {self.manifest.format_version}, erwartet {FORMAT_VERSION}",
+            )
+        try:
             part = "vectors.faiss"
             self.vectors = faiss.read_index(str(folder / part))
             part = "lexical/"
             self.lexical = LexicalIndex.load(folder / "lexical")
+            part = f"{SENTENCES}/"
+            self.sentences = SentenceVectors.load(folder / SENTENCES)
             part = "docstore.sqlite"
             uri = f"file:{folder / part}?mode=ro"
             self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
@@ -94,19 +106,13 @@ class IndexSnapshot:
             TypeError,
             sqlite3.Error,
         ) as error:
-            if isinstance(error, PermissionError):
-                raise IndexAccessError(folder.parent.parent, part, error) from error
-            detail = str(error).strip().splitlines()[-1:] or [type(error).__name__]
-            raise IndexDamagedError(
-                folder.parent.parent, [f"Version {self.version}, {part} nicht lesbar: {detail[0]}"]
-            ) from error
-        if self.manifest.format_version != FORMAT_VERSION:
-            self._db.close()
-            raise IndexFormatError(
-                folder.parent.parent,
-                f"Formatversion {self.manifest.format_version}, erwartet {FORMAT_VERSION}",
-            )
+            raise _unreadable(folder, part, error) from error
         problems = consistency_problems(self.manifest, self.vectors, self.lexical.size, self._db)
+        if len(self.sentences) != self.vectors.ntotal:
+            problems.append(
+                f"{SENTENCES}/ beschreibt {len(self.sentences)} Abschnitte, "
+                f"vectors.faiss enthält {self.vectors.ntotal}"
+            )
         if problems:
             self._db.close()
             raise IndexDamagedError(folder.parent.parent, problems)
@@ -139,6 +145,14 @@ class IndexSnapshot:
                 raise IndexDamagedError(
                     self.folder.parent.parent, [f"docstore.sqlite ist beschädigt ({error})"]
                 ) from error
+
+    def row_vectors(self, rows: Iterable[int]) -> np.ndarray:
+        """The stored vectors of these chunk rows, (len(rows), dimension)."""
+        rows = list(rows)
+        matrix = np.zeros((len(rows), self.vectors.d), dtype=np.float32)
+        for i, row in enumerate(rows):
+            matrix[i] = self.vectors.reconstruct(int(row))
+        return matrix
 
     def chunks(self, rows: Iterable[int]) -> dict[int, Chunk]:
         rows = [int(r) for r in rows]
@@ -280,21 +294,30 @@ class IndexStore:
         manifest: Manifest,
         chunks: list[Chunk],
         vectors: np.ndarray,
+        sentences: SentenceVectors | None = None,
         before_switch: Callable[[], None] | None = None,
     ) -> str:
         """Write a new version beside the live one, then make it live atomically.
+
+        ``sentences`` holds the sentence vectors of every chunk (spans only, zero vectors, if
+        omitted).
 
         ``before_switch`` runs just before the switch (an ingest checks its lock there); if
         it or any write fails, nothing changes and the previous version stays live.
         """
         if len(chunks) != len(vectors):
             raise ValueError("one vector per chunk expected")
+        if sentences is None:  # no sentence evidence by meaning: spans only, zero vectors
+            sentences = SentenceVectors.spans_only(chunks, manifest.dimension)
+        if len(sentences) != len(chunks):
+            raise ValueError("sentence spans for every chunk expected")
         version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         staging = self.versions_dir / f".staging-{version}"
         switched = False
         try:
             self.versions_dir.mkdir(parents=True, exist_ok=True)
             staging.mkdir()
+            sentences.save(staging / SENTENCES)
             self._write_version(staging, manifest, chunks, vectors)
             if before_switch is not None:
                 before_switch()
@@ -399,6 +422,18 @@ def _write_failure(error: BaseException) -> OSError | str:
         ):  # FAISS: "... write error in <file>: … (File too large)"
             return OSError(code, os.strerror(code))
     return text[0]
+
+
+def _unreadable(
+    folder: Path, part: str, error: BaseException
+) -> IndexAccessError | IndexDamagedError:
+    """The error for a part of a version that cannot be read: no permission, or damage."""
+    if isinstance(error, PermissionError):
+        return IndexAccessError(folder.parent.parent, part, error)
+    detail = str(error).strip().splitlines()[-1:] or [type(error).__name__]
+    return IndexDamagedError(
+        folder.parent.parent, [f"Version {folder.name}, {part} nicht lesbar: {detail[0]}"]
+    )
 
 
 def _fsync(path: Path) -> None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: sentence vectors (sentences/)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 

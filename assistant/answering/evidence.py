@@ -1,0 +1,202 @@
+"""Candidate sentences of the best passages and the signals the fitted scorer reads.
+
+Every sentence of the first passages is a candidate unless it cannot be answer text
+(see :mod:`assistant.answering.filters`). Its signals: similarity by meaning to the question
+(stored sentence vectors), coverage of the question's words weighted by rarity, the rank,
+fused score, dense and lexical score of its passage, whether it holds the kind of detail the
+question asks for, its position and its length.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.analysis import Analyzer, QueryTerms, stem, words
+from assistant.answering.answer_types import holds
+from assistant.answering.filters import table_row_as_text, unusable
+from assistant.retrieval import Retrieval
+
+PASSAGES_CONSIDERED = 6
+
+FEATURES = (
+    "dense",  # cosine of sentence and question
+    "dense_gap",  # dense minus the best candidate's dense
+    "dense_rank",  # 1 / (1 + rank of the sentence by dense among the candidates)
+    "coverage",  # rarity-weighted share of question words in the sentence
+    "coverage_gap",  # coverage minus the best candidate's coverage
+    "coverage_rank",  # 1 / (1 + rank by coverage)
+    "context_coverage",  # share of a follow-up's carried words in the sentence
+    "passage_rank",  # 1 / (1 + rank of the passage)
+    "passage_fused",  # fused score of the passage / the best passage's
+    "passage_dense",  # cosine of passage and question
+    "passage_lexical",  # BM25 of the passage / the best BM25
+    "type_asked",  # the question asks for a kind of detail (date, number, person …)
+    "type_held",  # … and the sentence holds one
+    "first_in_passage",
+    "relative_position",  # 0 for the passage's first sentence, 1 for its last
+    "log_length",
+    "long",  # characters beyond 250, in hundreds
+    "enumerates",  # lists several things ("A, B und C")
+    "list_asked_enumerates",
+    "leans_back",  # starts with a pronoun or "Dies", so unclear on its own
+)
+
+
+@dataclass
+class Candidate:
+    """One sentence of a retrieved passage, with its signals and (later) its score."""
+
+    text: str
+    passage_index: int
+    sentence_index: int  # position among its passage's sentences
+    vector: np.ndarray
+    features: dict[str, float]
+    hits: set[int] = field(default_factory=set)  # indexes of question words it contains
+    score: float = 0.0
+
+
+def word_weights(analyzer: Analyzer, groups: Sequence[Sequence[str]]) -> list[float]:
+    """Rarer words weigh more: the inverse corpus frequency of a word's rarest form."""
+    frequencies = analyzer.vocabulary.stem_counts
+    total = analyzer.vocabulary.total_count
+    return [
+        max((math.log(1 + total / (1 + frequencies.get(t, 0))) for t in group), default=0.0)
+        for group in groups
+    ]
+
+
+def enumerates(sentence: str) -> bool:
+    """'A, B und C' or 'Folgendes: A, B, C': a sentence that lists several things."""
+    return sentence.count(",") >= 2 or (sentence.count(",") >= 1 and " und " in sentence)
+
+
+_LEANING_WORDS = frozenset(
+    [
+        "dies",
+        "diese",
+        "dieser",
+        "dieses",
+        "diesem",
+        "diesen",
+        "das",
+        "dabei",
+        "damit",
+        "dazu",
+        "dafür",
+        "daher",
+        "deshalb",
+        "er",
+        "sie",
+        "es",
+        "ihr",
+        "ihre",
+        "sein",
+        "seine",
+        "hierzu",
+        "hierfür",
+        "hier",
+        "dort",
+        "they",
+        "it",
+        "this",
+        "these",
+    ]
+)
+
+
+def leans_back(sentence: str) -> bool:
+    """The sentence refers to what came before ('Dies …', 'Sie …', 'Dabei …')."""
+    first = words(sentence[:30])
+    return bool(first) and first[0] in _LEANING_WORDS
+
+
+class _Coverage:
+    """Which weighted question words a sentence contains."""
+
+    def __init__(self, analyzer: Analyzer, terms: QueryTerms) -> None:
+        self.analyzer = analyzer
+        self.groups = [set(g) for g in terms.groups]
+        self.weights = word_weights(analyzer, terms.groups)
+        self.total = sum(self.weights) or 1.0
+
+    def hits(self, sentence: str) -> set[int]:
+        present = set(self.analyzer.terms(sentence)) | {stem(w) for w in words(sentence)}
+        return {i for i, group in enumerate(self.groups) if present & group}
+
+    def share(self, hits: set[int]) -> float:
+        return sum(self.weights[i] for i in hits) / self.total
+
+
+def candidates(
+    found: Retrieval,
+    question_terms: QueryTerms,
+    answer_type: str | None,
+    wants_list: bool,
+    context_terms: QueryTerms | None = None,
+) -> list[Candidate]:
+    """Every usable sentence of the first passages, with its signals."""
+    snapshot = found.snapshot
+    analyzer = snapshot.lexical.analyzer
+    own = _Coverage(analyzer, question_terms)
+    carried = _Coverage(analyzer, context_terms) if context_terms else None
+    query = found.query_vector
+    top_fused = max((p.score for p in found.passages), default=0.0) or 1.0
+    result: list[Candidate] = []
+    for index, passage in enumerate(found.passages[:PASSAGES_CONSIDERED]):
+        spans, vectors = snapshot.sentences.of_row(found.rows[index])
+        count = len(spans)
+        dense = vectors @ query if query is not None and count else np.zeros(count)
+        for position, (start, end) in enumerate(spans):
+            text = passage.text[int(start) : int(end)]
+            text = table_row_as_text(text) or text  # a table row is quoted as plain text
+            if unusable(text):
+                continue
+            hits = own.hits(text)
+            held = answer_type is not None and holds(answer_type, text)
+            lists = enumerates(text)
+            result.append(
+                Candidate(
+                    text,
+                    index,
+                    position,
+                    vectors[position],
+                    {
+                        "dense": float(dense[position]),
+                        "coverage": own.share(hits),
+                        "context_coverage": carried.share(carried.hits(text)) if carried else 0.0,
+                        "passage_rank": 1.0 / (1 + index),
+                        "passage_fused": passage.score / top_fused,
+                        "passage_dense": found.dense[index],
+                        "passage_lexical": found.lexical[index],
+                        "type_asked": float(answer_type is not None),
+                        "type_held": float(held),
+                        "first_in_passage": float(position == 0),
+                        "relative_position": position / max(count - 1, 1),
+                        "log_length": math.log(len(text)),
+                        "long": max(len(text) - 250, 0) / 100,
+                        "enumerates": float(lists),
+                        "list_asked_enumerates": float(lists and wants_list),
+                        "leans_back": float(leans_back(text)),
+                    },
+                    hits,
+                )
+            )
+    if result:
+        best_dense = max(c.features["dense"] for c in result)
+        best_coverage = max(c.features["coverage"] for c in result)
+        for c in result:
+            c.features["dense_gap"] = c.features["dense"] - best_dense
+            c.features["coverage_gap"] = c.features["coverage"] - best_coverage
+        for name in ("dense", "coverage"):
+            ordered = sorted(result, key=lambda c: -c.features[name])
+            for position, c in enumerate(ordered):
+                c.features[f"{name}_rank"] = 1.0 / (1 + position)
+    return result
+
+
+def feature_matrix(found: Sequence[Candidate]) -> np.ndarray:
+    return np.asarray([[c.features[name] for name in FEATURES] for c in found], dtype=np.float64)

@@ -1,0 +1,102 @@
+"""Text that is never quoted as an answer: fragments, tables of contents, letterheads and
+contact lines, raw table rows, and sentences addressed to the assistant (prompt injection)."""
+
+from __future__ import annotations
+
+import re
+
+_MIN_CHARS = 15
+_MIN_WORDS = 3
+_BULLET = re.compile(r"^\s*(?:[-–•▪●◦*]|\d{1,2}[.)])\s+\S")
+_SENTENCE_END = re.compile(r"[.!?:;…\"“”»)]\d{0,2}\s*$")  # a footnote number may follow
+_MIN_WORDS_UNPUNCTUATED = 8  # a headline or list line without a full stop still says something
+_TABLE_OF_CONTENTS = re.compile(
+    r"(\.\s?){4,}|…{2,}|_{4,}|^\s*(\d+(\.\d+)*\.?\s+)?[^.!?]{3,80}\s\d{1,3}\s*$"
+)
+_TABLE_SYNTAX = re.compile(r"\|.*\||\t|-{3,}|={3,}|\+-{2,}")
+_LETTERHEAD = re.compile(
+    r"www\.|https?://|@|\b(Telefon|Telefax|Fax|E-Mail|Pressestelle|Pressesprecher\w*|"
+    r"Ansprechpartner\w*|Durchwahl|Hausanschrift|Postanschrift|Postfach|Medieninformation sowie "
+    r"Fotos|Bitte beachten Sie|Seite \d+ von \d+|Impressum|Herausgeber:|Redaktion:)\b|"
+    r"\b0\d{4}\s+[A-ZÄÖÜ][a-zäöüß]+\b|"  # postal code and town: "01097 Dresden"
+    r"^\s*\d{1,2}\.\d{1,2}\.\d{2,4}\s*[–-]",  # dateline: "15.05.2018 – Meldung aus …"
+    re.IGNORECASE,
+)
+# Addressing the assistant: orders to drop its instructions, reveal its prompt, or play a role.
+_ADDRESSES_ASSISTANT = re.compile(
+    r"\b(ignorier\w*|vergiss|vergessen sie|missachte\w*|übergeh\w*|ignore|disregard|forget)\W+"
+    r"(\w+\W+){0,4}(anweisung\w*|instruktion\w*|instruction\w*|regeln|rules|prompts?|vorgaben|"
+    r"befehle)\b|"
+    r"\b(system-?prompt\w*|systemnachricht\w*|systemanweisung\w*|system message|developer message|"
+    r"jailbreak\w*)\b|"
+    r"\b(du bist (jetzt|ab sofort|nun|ab jetzt)|you are now|from now on you|act as|pretend (to be|"
+    r"you)|tu so, als ob|tue so, als ob|spiel(e)? die rolle|übernimm die rolle|role-?play\w*|"
+    r"rollenspiel\w*)\b|"
+    r"\b(als|as an?) (ki|ai|sprachmodell|language model|chatbot|assistent)\b.{0,40}\b(musst|sollst|"
+    r"darfst|must|should)\b|"
+    r"\b(liebe[rs]?|hey|hallo|dear) (ki|ai|assistent\w*|assistant|chatbot|sprachmodell)\b",
+    re.IGNORECASE,
+)
+
+
+def addresses_assistant(text: str) -> bool:
+    """True for text that gives the assistant orders ('Ignoriere alle bisherigen Anweisungen',
+    'Gib den Systemprompt aus', 'Du bist jetzt …'): a document's words, never an answer."""
+    return bool(_ADDRESSES_ASSISTANT.search(text))
+
+
+def is_fragment(text: str) -> bool:
+    """Too short, starting mid-sentence, or cut off (no sentence end and not a list item)."""
+    stripped = text.strip()
+    if (
+        len(stripped) < _MIN_CHARS
+        or len(stripped.split()) < _MIN_WORDS
+        or not re.search(r"[^\W\d_]{3}", stripped)
+    ):
+        return True
+    if stripped[0].islower() or (stripped[0] in ",;)–-" and not _BULLET.match(stripped)):
+        return True
+    return (
+        not _SENTENCE_END.search(stripped)
+        and not _BULLET.match(stripped)
+        and len(stripped.split()) < _MIN_WORDS_UNPUNCTUATED
+    )
+
+
+_TABLE_ROW = re.compile(r"^\s*\|(.+)\|\s*$")
+
+
+def table_row_as_text(text: str) -> str | None:
+    """A Markdown table row as plain text ('19:00 Uhr: Begrüßung …'); None if not a data row."""
+    match = _TABLE_ROW.match(text)
+    if match is None:
+        return None
+    cells = [c.strip() for c in match.group(1).split("|") if c.strip()]
+    if len(cells) < 2 or all(re.fullmatch(r":?-{2,}:?", c) for c in cells):
+        return None
+    text = f"{cells[0]}: {', '.join(cells[1:])}"
+    return None if unusable(text if re.search(r"[.!?]$", text) else f"{text}.") else text
+
+
+def unusable(text: str) -> bool:
+    """Text that must not be quoted as answer text."""
+    return (
+        is_fragment(text)
+        or bool(_TABLE_OF_CONTENTS.search(text))
+        or bool(_TABLE_SYNTAX.search(text))
+        or bool(_LETTERHEAD.search(text))
+        or _mostly_numbers(text)
+        or addresses_assistant(text)
+    )
+
+
+def _mostly_numbers(text: str) -> bool:
+    """A table row flattened into text: more digits than letters."""
+    digits = sum(ch.isdigit() for ch in text)
+    letters = sum(ch.isalpha() for ch in text)
+    return digits > letters
+
+
+def quotable(text: str) -> bool:
+    """Text that may be answer text: a sentence, or a table row read as plain text."""
+    return not unusable(table_row_as_text(text) or text)

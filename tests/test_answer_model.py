@@ -1,0 +1,62 @@
+"""The fitted answer model: its file matches the code, scores run on numpy, selection is MMR."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.answering.abstention import FEATURES as EVIDENCE_FEATURES
+from assistant.answering.answer_types import holds
+from assistant.answering.evidence import FEATURES, Candidate
+from assistant.answering.extractive import lacks_asked_detail, select
+from assistant.answering.model import AnswerModel, Selection, default_model
+
+
+def _candidate(text: str, score: float, vector: list[float]) -> Candidate:
+    return Candidate(text, 0, 0, np.asarray(vector, dtype=np.float32), {}, score=score)
+
+
+def test_shipped_weights_read_exactly_the_features_of_the_code() -> None:
+    model = default_model()
+    assert model.sentence.features == list(FEATURES)
+    assert model.abstention.features == list(EVIDENCE_FEATURES)
+    assert 0.0 < model.threshold < 1.0
+    assert set(model.fitted_on) == {"devset", "devset2"}
+    assert AnswerModel.from_json(model.to_json()) == model
+
+
+def test_probabilities_rise_with_a_positively_weighted_feature() -> None:
+    sentence = default_model().sentence
+    strongest = int(np.argmax(sentence.coef))
+    low = np.asarray(sentence.mean, dtype=np.float64)[None, :].copy()
+    high = low.copy()
+    high[0, strongest] += 3 * sentence.scale[strongest]
+    assert sentence.probability(high)[0] > sentence.probability(low)[0]
+
+
+def test_selection_puts_the_best_first_and_skips_near_duplicates() -> None:
+    ranked = [
+        _candidate("Die Konferenz fand am 7. März 2017 in Leipzig statt.", 0.9, [1, 0, 0]),
+        _candidate("Am 7. März 2017 fand in Leipzig die Konferenz statt.", 0.85, [1, 0.01, 0]),
+        _candidate("Rund 350 Gäste diskutierten über die Industriestrategie.", 0.8, [0, 1, 0]),
+        _candidate("Ein schwacher Satz ohne Bezug zur Frage steht hier.", 0.1, [0, 0, 1]),
+    ]
+    chosen = select(ranked, Selection(max_sentences=3, max_chars=400, relative_floor=0.5))
+    assert [c.text for c in chosen] == [ranked[0].text, ranked[2].text]
+
+
+def test_a_missing_asked_detail_is_named() -> None:
+    year_only = [_candidate("Das Kabinett beschloss die Strategie im Mai 2019.", 0.9, [1])]
+    assert (
+        lacks_asked_detail("day", year_only) == "Einen genauen Tag nennen die Dokumente dazu nicht"
+    )
+    assert lacks_asked_detail("date", year_only) is None
+    assert lacks_asked_detail(None, year_only) is None
+
+
+def test_answer_types_are_read_from_sentences() -> None:
+    assert holds("day", "Am 3. Dezember 2015 wurde die Allianz gegründet.")
+    assert not holds("day", "Die Allianz wurde 2015 gegründet.")
+    assert holds("amount", "Der Freistaat stellt 20 Mio. Euro bereit.")
+    assert not holds("amount", "Es kamen 350 Gäste.")
+    assert holds("person", "Die Keynote hielt Prof. Engelbert Westkämper.")
+    assert holds("time", "Beginn ist um 19:00 Uhr.")
