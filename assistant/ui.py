@@ -119,7 +119,14 @@ footer, #gespraech .scroll-down-button-container { display: none !important; }
   .kopf h2 { margin-top: .3rem; }
   .beispiele { flex-wrap: nowrap !important; overflow-x: auto; }
   .beispiele button { flex: 0 0 auto !important; white-space: nowrap; }
-  #gespraech { height: 52vh !important; }
+  #gespraech { height: 46vh !important; }
+  #eingabe { flex-wrap: nowrap !important; }
+  #eingabe > * { min-width: 0 !important; }
+  #senden { flex: 0 0 6.5rem !important; }
+}
+/* Short windows (200 % zoom): the chat grows with its content and the page scrolls. */
+@media (max-height: 560px) {
+  #gespraech { height: auto !important; max-height: none !important; }
 }
 """
 THEME = gr.themes.Default(
@@ -435,7 +442,7 @@ def build_blocks(handlers: ChatHandlers, settings: Settings) -> gr.Blocks:
                 lines=1,
                 max_lines=5,
                 scale=5,
-                min_width=240,  # the button moves below the box on a phone
+                min_width=200,  # on a phone the button stays beside the box (see CSS)
                 elem_id="frage",
             )
             send = gr.Button(

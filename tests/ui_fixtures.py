@@ -8,6 +8,7 @@ They also import its constants first; the module holds no assertions (PYTEST_DON
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -37,6 +38,8 @@ from assistant.store.index_store import IndexStore
 ROOT = Path(__file__).resolve().parents[1]
 DEVSET_DOCS = ROOT.parent / "shared" / "devset" / "docs"
 ARTIFACTS = ROOT / "tests" / "artifacts"
+AXE = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"  # `.ci/run` installs it
+AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -154,6 +157,8 @@ def running_app(ui_corpus: Path) -> Iterator[RunningApp]:
         "ASSISTANT_FEEDBACK_DIR": str(settings.feedback_dir),
         "ASSISTANT_HOST": settings.host,
         "ASSISTANT_PORT": str(settings.port),
+        # One answer at a time, so a few API requests are enough to make a browser wait.
+        "ASSISTANT_CONCURRENCY_LIMIT": "1",
     }
     app = RunningApp(f"http://127.0.0.1:{settings.port}/", settings, base / "server.log")
     with app.log_path.open("wb") as log:
@@ -229,11 +234,16 @@ OpenChat = Callable[..., ChatPage]
 
 @pytest.fixture
 def open_chat(chromium: Browser, running_app: RunningApp) -> Iterator[OpenChat]:
-    """``open_chat(width=1280, height=900)``: a fresh browser session on the chat page."""
+    """``open_chat(width=1280, height=900, locale="de-DE")``: a fresh session on the chat page."""
     contexts: list[BrowserContext] = []
 
-    def open_page(width: int = 1280, height: int = 900) -> ChatPage:
-        context = chromium.new_context(viewport={"width": width, "height": height}, locale="de-DE")
+    def open_page(width: int = 1280, height: int = 900, locale: str = "de-DE") -> ChatPage:
+        context = chromium.new_context(
+            viewport={"width": width, "height": height},
+            locale=locale,
+            accept_downloads=True,
+            permissions=["clipboard-read", "clipboard-write"],
+        )
         contexts.append(context)
         chat = ChatPage(context.new_page())
         chat.page.goto(running_app.url)
@@ -250,3 +260,23 @@ def artifacts() -> Path:
     """tests/artifacts/ (gitignored) for screenshots."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+def run_axe(page: Page, name: str) -> list[dict[str, object]]:
+    """Run axe-core (WCAG 2.1 A/AA rules) on the page, save the full results under
+    tests/artifacts/axe-<name>.json, and return the serious and critical violations."""
+    if not AXE.exists():
+        pytest.fail(f"axe-core fehlt ({AXE}): npm ci --prefix tests/js (macht .ci/run)")
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate(
+        "rules => axe.run(document, {runOnly: {type: 'tag', values: rules}})", AXE_RULES
+    )
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"axe-{name}.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+    counts = {key: len(results[key]) for key in ("violations", "passes", "incomplete")}
+    print(f"axe {name}: {counts}, Verstöße: {[v['id'] for v in results['violations']]}")
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["html"][:160] for n in v["nodes"]]}
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
