@@ -200,7 +200,7 @@ def _related(answer: Answer) -> str:
     if not topics:
         return ""
     buttons = "".join(
-        f'<li><button type="button" class="thema" data-frage="{escape(topic_question(title))}">'
+        f'<li><button type="button" class="thema" value="{escape(topic_question(title))}">'
         f"{escape(title)}</button></li>"
         for title in topics
     )

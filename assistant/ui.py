@@ -274,30 +274,39 @@ class ChatHandlers:
             state = str(error)
         return render_header(state, self.publisher())
 
+    def hindrance(self, question: str, exchanges: list[Exchange]) -> str:
+        """Why the question cannot be asked now ("" if it can)."""
+        if exchanges and exchanges[-1].pending:
+            return BUSY
+        try:
+            self.assistant.validate(question)
+        except AssistantError as error:
+            return EMPTY_QUESTION if not question.strip() else str(error)
+        return ""
+
+    def check(self, question: str, exchanges: list[Exchange]) -> str:
+        """The notice for a question just sent: why it must wait or change, or none."""
+        return render_notice(self.hindrance(question, exchanges))
+
     def accept(self, question: str, exchanges: list[Exchange]) -> tuple[Any, ...]:
         """Show the question at once (not queued) and lock sending until it is answered.
 
-        Returns chat, conversation, question box, notice and send button. A question that
-        cannot be asked now stays in the box with a short notice."""
-        if exchanges and exchanges[-1].pending:
-            return gr.skip(), gr.skip(), gr.skip(), render_notice(BUSY), gr.skip()
-        try:
-            question = self.assistant.validate(question)
-        except AssistantError as error:
-            message = EMPTY_QUESTION if not question.strip() else str(error)
-            return gr.skip(), gr.skip(), gr.skip(), render_notice(message), gr.skip()
-        current = [*exchanges, Exchange(question)]
-        return self.messages(current), current, "", "", gr.update(interactive=False)
+        Returns chat, conversation, question box and send button. A question that cannot be
+        asked now stops the chain here (the notice of :meth:`check` says why) and stays in
+        the box."""
+        if self.hindrance(question, exchanges):
+            raise gr.Error("", visible=False, print_exception=False)
+        current = [*exchanges, Exchange(self.assistant.validate(question))]
+        return self.messages(current), current, "", gr.update(interactive=False)
 
     def answer(self, exchanges: list[Exchange]) -> Iterator[tuple[Any, ...]]:
-        """Stream the answer to the accepted question into the chat (chat, state, header,
-        notice); the question box is not touched, so what is typed meanwhile stays."""
-        if not exchanges or exchanges[-1].answer is not None or not exchanges[-1].pending:
-            return
+        """Stream the answer to the question :meth:`accept` added into the chat (chat,
+        conversation, header, notice); the question box is not touched, so what is typed
+        meanwhile stays."""
         question = exchanges[-1].question
         history = history_turns(exchanges[:-1])
         current = [*exchanges[:-1], Exchange(question, html=SEARCHING_ANSWER)]
-        yield self.messages(current), current, self.header(), ""
+        yield self.messages(current), current, self.header(), gr.skip()  # keep a newer notice
         try:
             for answer in self.assistant.stream(question, history):
                 current[-1] = self.answered(question, answer)
@@ -313,8 +322,9 @@ class ChatHandlers:
         return self.messages(current), current, gr.skip(), render_notice(message)
 
     @staticmethod
-    def release() -> Any:
-        return gr.update(interactive=True)
+    def release(exchanges: list[Exchange]) -> Any:
+        """Unlock sending once the conversation's last question is answered."""
+        return gr.skip() if exchanges and exchanges[-1].pending else gr.update(interactive=True)
 
     def vote(
         self, exchanges: list[Exchange], conversation: str, like: gr.LikeData
@@ -469,23 +479,23 @@ def build_blocks(handlers: ChatHandlers, settings: Settings) -> gr.Blocks:
             api_text = gr.Textbox(label="answer")
             api_sources = gr.JSON(label="sources")
 
-        accepted_outputs = [chatbot, exchanges, question, notice, send]
+        accepted_outputs = [chatbot, exchanges, question, send]
         answer_outputs = [chatbot, exchanges, header, notice]
         demo.load(handlers.header, None, header, api_visibility="private", queue=False)
         asks = [(question, [question.submit, send.click])] + [
             (button, [button.click]) for button in examples
         ]
         for source, triggers in asks:
-            gr.on(
-                triggers,
-                handlers.accept,
-                [source, exchanges],
-                accepted_outputs,
-                queue=False,
-                **quiet,
-            ).then(handlers.answer, [exchanges], answer_outputs, **quiet, **limits).then(
-                handlers.release, None, send, queue=False, **quiet
+            # Accept at once (not queued), answer in the queue, then unlock sending.
+            # "multiple": a question sent while one is pending still gets its notice.
+            gr.on(triggers, handlers.check, [source, exchanges], notice, queue=False,
+                  trigger_mode="multiple", **quiet)  # fmt: skip
+            shown = gr.on(triggers, handlers.accept, [source, exchanges], accepted_outputs,
+                          queue=False, trigger_mode="multiple", **quiet)  # fmt: skip
+            answered = shown.success(
+                handlers.answer, [exchanges], answer_outputs, **quiet, **limits
             )
+            answered.then(handlers.release, [exchanges], send, queue=False, **quiet)
         gr.on(
             [new_chat.click, chatbot.clear],  # the chat's own bin icon starts anew as well
             handlers.new_conversation,

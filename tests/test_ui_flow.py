@@ -7,11 +7,13 @@ sources; a refusal's related topics ask a new question; the header follows an in
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from gradio_client import Client
+from gradio_client.client import Job
 from playwright.sync_api import expect
 from ui_fixtures import (
     DEVSET_QUESTION,
@@ -29,28 +31,32 @@ from assistant.ingest import ingest
 
 pytest_plugins = ["ui_fixtures"]
 pytestmark = pytest.mark.browser
-LOAD = 8  # API questions queued ahead of the browser's (the test app answers one at a time)
+LOAD = 60  # API questions queued ahead of the browser's (answered one at a time)
 
 
 @pytest.fixture
-def busy_app(running_app: RunningApp) -> Iterator[None]:
-    """The app busy with ``LOAD`` questions from another program."""
+def make_busy(running_app: RunningApp) -> Iterator[Callable[[], None]]:
+    """``make_busy()`` queues ``LOAD`` questions from another program (waited for at the end)."""
     client = Client(running_app.url, verbose=False)
-    jobs = [client.submit(DEVSET_QUESTION, [], api_name="/frage") for _ in range(LOAD)]
-    try:
-        yield
-    finally:
-        for job in jobs:
-            job.result(timeout=120)
-        client.close()
+    jobs: list[Job] = []
+
+    def queue_questions() -> None:
+        jobs.extend(client.submit(DEVSET_QUESTION, [], api_name="/frage") for _ in range(LOAD))
+        while jobs[-1].status().code.name in {"STARTING", "JOINING_QUEUE"}:
+            time.sleep(0.05)
+
+    yield queue_questions
+    for job in jobs:
+        job.result(timeout=120)
+    client.close()
 
 
-@pytest.mark.usefixtures("busy_app")
 def test_under_load_the_question_shows_at_once_and_a_second_one_is_kept(
-    open_chat: OpenChat, artifacts: Path
+    open_chat: OpenChat, make_busy: Callable[[], None], artifacts: Path
 ) -> None:
     chat = open_chat()
     page = chat.page
+    make_busy()
     box = page.get_by_label("Ihre Frage")
     send = page.get_by_role("button", name="Frage senden")
     box.fill(DEVSET_QUESTION)
@@ -67,7 +73,7 @@ def test_under_load_the_question_shows_at_once_and_a_second_one_is_kept(
     expect(box).to_have_value(FOLLOW_UP)
     expect(questions).to_have_count(1)
 
-    chat.wait_for_answer(1)
+    chat.wait_for_answer(1, timeout=180_000)
     expect(send).to_be_enabled()
     expect(box).to_have_value(FOLLOW_UP)  # still there when the answer has come
     send.click()

@@ -135,9 +135,7 @@ def test_related_topics_of_a_refusal_are_buttons_that_ask_about_them() -> None:
     buttons = [
         attrs for tag, attrs in parsed.tags if tag == "button" and "thema" in (attrs["class"] or "")
     ]
-    assert [b["data-frage"] for b in buttons] == [
-        "Worum geht es in „Schlaglicht Kreativwirtschaft“?"
-    ]
+    assert [b["value"] for b in buttons] == ["Worum geht es in „Schlaglicht Kreativwirtschaft“?"]
     assert "behandeln zum Beispiel" not in parsed.text and "quellen" not in html
     plain = render_answer(
         Answer("F?", "Dazu finde ich nichts.", False, [], [named]), lambda p: None
@@ -279,29 +277,32 @@ def handlers(tmp_path: Path) -> ChatHandlers:
     return ChatHandlers(Assistant(settings), FeedbackStore(tmp_path / "feedback"), settings)
 
 
-def test_empty_question_gets_a_hint_and_changes_nothing(handlers: ChatHandlers) -> None:
+def test_empty_question_gets_a_hint_and_is_not_accepted(handlers: ChatHandlers) -> None:
     earlier = [Exchange("Frage?", Answer("Frage?", "Antwort.", True, [], []))]
-    chat, exchanges, box, notice, send = handlers.accept("  \n ", earlier)
-    assert "Bitte geben Sie zuerst eine Frage ein" in notice
-    assert all(update == gr.skip() for update in (chat, exchanges, box, send))
+    assert "Bitte geben Sie zuerst eine Frage ein" in handlers.check("  \n ", earlier)
+    with pytest.raises(gr.Error):
+        handlers.accept("  \n ", earlier)  # stops the chain: nothing is asked
 
 
 def test_too_long_question_stays_in_the_box_with_a_german_notice(handlers: ChatHandlers) -> None:
-    chat, _, box, notice, _ = handlers.accept("Wie " * 20, [])
-    assert box == gr.skip() and chat == gr.skip()
+    notice = handlers.check("Wie " * 20, [])
     assert "zu lang" in notice and "höchstens 50 Zeichen" in notice
+    with pytest.raises(gr.Error):
+        handlers.accept("Wie " * 20, [])
 
 
 def test_a_question_is_shown_at_once_and_sending_waits_for_its_answer(
     handlers: ChatHandlers,
 ) -> None:
-    chat, exchanges, box, notice, send = handlers.accept("Was ist ein Schlaglicht?", [])
+    assert handlers.check("Was ist ein Schlaglicht?", []) == ""
+    chat, exchanges, box, send = handlers.accept("Was ist ein Schlaglicht?", [])
     assert [m["role"] for m in chat] == ["user", "assistant"] and "wartet" in chat[1]["content"]
-    assert box == "" and notice == "" and send["interactive"] is False
-    assert exchanges[-1].pending
+    assert box == "" and send["interactive"] is False
+    assert exchanges[-1].pending and handlers.release(exchanges) == gr.skip()
     # A second question while the first is pending is not lost: it stays in the box.
-    *_, box, notice, _ = handlers.accept("Und wann?", exchanges)
-    assert box == gr.skip() and "Ihre neue Frage bleibt im Eingabefeld" in notice
+    assert "Ihre neue Frage bleibt im Eingabefeld" in handlers.check("Und wann?", exchanges)
+    with pytest.raises(gr.Error):
+        handlers.accept("Und wann?", exchanges)
 
 
 def test_assistant_error_while_answering_gives_its_german_message(tmp_path: Path) -> None:
@@ -311,11 +312,10 @@ def test_assistant_error_while_answering_gives_its_german_message(tmp_path: Path
     searching, failed = list(handlers.answer(accepted))
     assert "Ich suche" in searching[0][1]["content"]
     chat, exchanges, _, notice = failed
-    assert (
-        "Unbekanntes Embedding-Modell" in notice
-        and "Unbekanntes Embedding-Modell" in chat[1]["content"]
-    )
+    assert "Unbekanntes Embedding-Modell" in notice
+    assert "Unbekanntes Embedding-Modell" in chat[1]["content"]
     assert chat[0]["content"].count("Schlaglicht") == 1 and not exchanges[-1].pending
+    assert handlers.release(exchanges)["interactive"] is True
 
 
 def test_unexpected_failure_shows_a_friendly_notice_and_is_logged(

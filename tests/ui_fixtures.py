@@ -209,11 +209,11 @@ class ChatPage:
         self.wait_for_answer(before + 1)
         return self.answers.nth(before)
 
-    def wait_for_answer(self, count: int) -> None:
+    def wait_for_answer(self, count: int, timeout: float = 60_000) -> None:
         self.page.wait_for_function(
             """count => document.querySelectorAll('#gespraech .antwort').length >= count
                 && !document.querySelector('#gespraech .antwort-laeuft')""",
-            arg=count, timeout=60_000,
+            arg=count, timeout=timeout,
         )  # fmt: skip
 
 

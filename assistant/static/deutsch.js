@@ -149,7 +149,7 @@
     }
     const topic = target && target.closest(".thema");
     if (topic) {
-      ask(topic.dataset.frage || topic.textContent.trim());
+      ask(topic.value || topic.textContent.trim());
       return;
     }
     const skip = target && target.closest(".sprunglink");
