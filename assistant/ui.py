@@ -78,6 +78,8 @@ SHOW_NEWEST_QUESTION = """() => {
 }"""
 CSS = """
 footer, #gespraech .scroll-down-button-container { display: none !important; }
+/* The chat shows its own German waiting text; a question that must wait stops silently. */
+:is(#gespraech, #frage, #senden) [data-testid="status-tracker"] { display: none !important; }
 #gespraech label[data-testid="block-label"] { position: static; }
 #gespraech button.icon-button { min-width: 32px; min-height: 32px; }
 .kopf h1 { font-size: 1.5rem; margin: 0 0 .4rem; font-weight: 600; }
