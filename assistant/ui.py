@@ -82,6 +82,8 @@ footer, #gespraech .scroll-down-button-container { display: none !important; }
 :is(#gespraech, #frage, #senden) [data-testid="status-tracker"] { display: none !important; }
 #gespraech label[data-testid="block-label"] { position: static; }
 #gespraech button.icon-button { min-width: 32px; min-height: 32px; }
+#senden:disabled { opacity: 1 !important; background: #64748b !important; color: #ffffff;
+  cursor: not-allowed; }
 .kopf h1 { font-size: 1.5rem; margin: 0 0 .4rem; font-weight: 600; }
 .kopf strong, .quelle-kopf strong { font-weight: 600; }
 .kopf p { margin: .2rem 0; }

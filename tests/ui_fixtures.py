@@ -212,7 +212,8 @@ class ChatPage:
     def wait_for_answer(self, count: int, timeout: float = 60_000) -> None:
         self.page.wait_for_function(
             """count => document.querySelectorAll('#gespraech .antwort').length >= count
-                && !document.querySelector('#gespraech .antwort-laeuft')""",
+                && !document.querySelector('#gespraech .antwort-laeuft')
+                && !document.querySelector('#senden').disabled""",
             arg=count, timeout=timeout,
         )  # fmt: skip
 
