@@ -12,39 +12,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
-from ui_fixtures import DEVSET_QUESTION, START_PDF, OpenChat, RunningApp, run_axe
+from playwright.sync_api import expect
+from ui_fixtures import DEVSET_QUESTION, START_PDF, OpenChat, RunningApp, english_on, run_axe
 
 pytest_plugins = ["ui_fixtures"]
 pytestmark = pytest.mark.browser
-
-# What Gradio shows in English (issue 9), whatever the locale or only in an English browser.
-ENGLISH = [
-    "Use via API", "Built with Gradio", "Clear", "queue:", "processing", "Connection to the server",
-    "Connection Lost", "Liked", "Disliked", "Like", "Dislike", "Scroll down", "footer navigation",
-    "Gradio", "Click to try out the app", "user's message", "bot's message", "chatbot conversation",
-    "Loading", "Copy", "Error", "Close", "Settings", "Stop Recording", "Warning",
-]  # fmt: skip
-# Every text a person or a screen reader can meet: visible text, names, tooltips, head tags.
-PAGE_TEXTS = """() => {
-    const texts = [document.title, document.body.innerText];
-    for (const element of document.querySelectorAll('*')) {
-        for (const name of ['aria-label', 'title', 'placeholder', 'alt', 'content']) {
-            const value = element.getAttribute(name);
-            if (value) texts.push(value);
-        }
-    }
-    return texts;
-}"""
-
-
-def english_on(page: Page) -> list[str]:
-    found = []
-    for text in page.evaluate(PAGE_TEXTS):
-        for word in ENGLISH:
-            if re.search(rf"(?<![\\w-]){re.escape(word)}(?![\\w-])", text):
-                found.append(f"{word!r} in {text[:80]!r}")
-    return found
 
 
 def test_served_page_is_german_with_german_previews_and_no_other_host(
@@ -95,6 +67,7 @@ def test_page_is_german_in_every_browser_locale(
     expect(page.get_by_text("Die Verbindung zum Server ist unterbrochen")).to_be_visible()
     assert english_on(page) == []
     page.context.set_offline(False)
+    assert chat.foreign_requests == []  # nothing from any other host, in any locale
 
 
 def test_axe_finds_no_serious_violation_on_start_answers_and_phone(

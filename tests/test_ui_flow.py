@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import wait
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from ui_fixtures import (
     OpenChat,
     RunningApp,
     corpus_state,
+    english_on,
 )
 
 from assistant.ingest import ingest
@@ -46,8 +48,7 @@ def make_busy(running_app: RunningApp) -> Iterator[Callable[[], None]]:
             time.sleep(0.05)
 
     yield queue_questions
-    for job in jobs:
-        job.result(timeout=120)
+    wait(jobs, timeout=120)  # only the load matters here; bench/load.py counts lost requests
     client.close()
 
 
@@ -72,6 +73,7 @@ def test_under_load_the_question_shows_at_once_and_a_second_one_is_kept(
     expect(box).to_have_value(FOLLOW_UP)
     expect(questions).to_have_count(1)
     page.screenshot(path=artifacts / "chat-waiting.png")
+    assert english_on(page) == []  # no "queue: 3/9" or "processing" under load
 
     chat.wait_for_answer(1, timeout=180_000)
     expect(send).to_be_enabled()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -281,3 +282,32 @@ def run_axe(page: Page, name: str) -> list[dict[str, object]]:
         for v in results["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+# What Gradio shows in English (issue 9), whatever the locale or only in an English browser.
+ENGLISH = [
+    "Use via API", "Built with Gradio", "Clear", "queue:", "processing", "Connection to the server",
+    "Connection Lost", "Liked", "Disliked", "Like", "Dislike", "Scroll down", "footer navigation",
+    "Gradio", "Click to try out the app", "user's message", "bot's message", "chatbot conversation",
+    "Loading", "Copy", "Error", "Close", "Settings", "Stop Recording", "Warning",
+]  # fmt: skip
+# Every text a person or a screen reader can meet: visible text, names, tooltips, head tags.
+PAGE_TEXTS = """() => {
+    const texts = [document.title, document.body.innerText];
+    for (const element of document.querySelectorAll('*')) {
+        for (const name of ['aria-label', 'title', 'placeholder', 'alt', 'content']) {
+            const value = element.getAttribute(name);
+            if (value) texts.push(value);
+        }
+    }
+    return texts;
+}"""
+
+
+def english_on(page: Page) -> list[str]:
+    found = []
+    for text in page.evaluate(PAGE_TEXTS):
+        for word in ENGLISH:
+            if re.search(rf"(?<![\\w-]){re.escape(word)}(?![\\w-])", text):
+                found.append(f"{word!r} in {text[:80]!r}")
+    return found
