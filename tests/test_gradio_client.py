@@ -22,6 +22,8 @@ from ui_fixtures import (
     LATE_DOCUMENT,
     LATE_QUESTION,
     LATE_TEXT,
+    MAKER_HTML,
+    RUECKBLICK_MD,
     SCHLAGLICHT_TXT,
     START_PDF,
     RunningApp,
@@ -216,15 +218,14 @@ def test_missing_documents_get_a_german_html_page(running_app: RunningApp) -> No
 def test_viewer_shows_the_clean_text_of_every_format_with_the_chunk_marked(
     running_app: RunningApp,
 ) -> None:
-    for name in (
-        SCHLAGLICHT_TXT,
-        START_PDF,
-        "2018-05-15_vdivde-it_rueckblick-strategiekonferenzen-2018.md",
-    ):
+    for name in (SCHLAGLICHT_TXT, START_PDF, RUECKBLICK_MD, MAKER_HTML):
         page = httpx.get(f"{running_app.url}ansicht/{name}?stelle=0").text
         assert '<mark id="stelle">' in page and f"<dd>{name}" in page
         text = page.split('<div class="text">', 1)[1]
         assert "](" not in text and "<script" not in page  # Markdown links and scripts are gone
+    html = httpx.get(f"{running_app.url}ansicht/{MAKER_HTML}").text
+    assert "Maker Faire Sachsen" in html
+    assert "Cookies" not in html and "Login für Journalisten" not in html  # banner, navigation
     pdf = httpx.get(f"{running_app.url}ansicht/{START_PDF}").text
     assert f"dokumente/{START_PDF}#page=1" in pdf and "Seite 1 im PDF öffnen" in pdf
 

@@ -50,6 +50,7 @@ CHROMIUM_ARGS = [
 SCHLAGLICHT_TXT = "2016-11-13_medieninformation_schlaglicht-kreativwirtschaft.txt"
 START_PDF = "2015-12-06_medieninformation_strategiewerkstatt-startet.pdf"
 RUECKBLICK_MD = "2018-05-15_vdivde-it_rueckblick-strategiekonferenzen-2018.md"
+MAKER_HTML = "2017-04-19_medieninformation_maker-faire-workshop.html"  # with a cookie banner
 DEVSET_QUESTION = "Was versteht die StrategieWerkstatt unter einem „Schlaglicht“?"  # A003
 FOLLOW_UP = "Und wann erschien das?"  # refused on its own, answered after DEVSET_QUESTION
 
@@ -132,12 +133,13 @@ def _wait_until_up(app: RunningApp, process: subprocess.Popen[bytes], timeout: f
 
 @pytest.fixture(scope="session")
 def ui_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Three development documents (TXT, PDF, Markdown) and one with HTML/Markdown/LaTeX tricks."""
+    """Four development documents (TXT, PDF, Markdown, HTML) and one with HTML/Markdown/LaTeX
+    tricks."""
     if not DEVSET_DOCS.is_dir():
         pytest.skip(f"Entwicklungssatz fehlt: {DEVSET_DOCS}")
     corpus = tmp_path_factory.mktemp("ui") / "corpus"
     corpus.mkdir()
-    for name in (SCHLAGLICHT_TXT, START_PDF, RUECKBLICK_MD):
+    for name in (SCHLAGLICHT_TXT, START_PDF, RUECKBLICK_MD, MAKER_HTML):
         shutil.copy(DEVSET_DOCS / name, corpus / name)
     (corpus / HOSTILE_DOCUMENT).write_text(HOSTILE_TEXT, encoding="utf-8")
     return corpus
