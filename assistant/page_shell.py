@@ -24,7 +24,7 @@ _HTML_LANG = re.compile(r'(<html\b[^>]*?\blang=)"[^"]*"', re.DOTALL)
 _PREVIEW_TAGS = re.compile(
     r'<meta\s+(?:property|name)="(?:og|twitter):[^"]*"\s+content="[^"]*"\s*/?>\s*', re.DOTALL
 )
-_HEAD_END = re.compile(r"</head>", re.IGNORECASE)
+_HEAD_START = re.compile(r"<head>\s*(<meta\s+charset=[^>]*>)?", re.IGNORECASE)
 
 
 def german_head(title: str, description: str) -> str:
@@ -43,10 +43,11 @@ def german_head(title: str, description: str) -> str:
 
 
 def germanise(page: str, head: str) -> str:
-    """Gradio's page with ``lang="de"``, without its preview tags, with ``head`` at the end of <head>."""
+    """Gradio's page with ``lang="de"``, without its preview tags, and ``head`` right after the
+    charset at the start of <head> (so its script runs before Gradio's)."""
     page = _HTML_LANG.sub(r'\1"de"', page, count=1)
     page = _PREVIEW_TAGS.sub("", page)
-    return _HEAD_END.sub(lambda found: head + found.group(0), page, count=1)
+    return _HEAD_START.sub(lambda found: found.group(0) + head, page, count=1)
 
 
 class GermanPageShell:
