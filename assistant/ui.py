@@ -1,9 +1,10 @@
 """The web chat for citizens: Gradio mounted on FastAPI, served by uvicorn.
 
 This is the only module that imports Gradio. Answers and sources are rendered as escaped HTML by
-:mod:`assistant.rendering` and shown with Markdown switched off. The app also serves the corpus
-documents under ``/dokumente/`` (nothing outside ``corpus_dir``) and offers the chat as an API
-endpoint ``/frage`` for other programs.
+:mod:`assistant.rendering` and shown with Markdown switched off; :mod:`assistant.page_shell`
+and ``static/deutsch.js`` make Gradio's page German in every browser. Beside the chat the app
+serves the documents, their text viewer and the document list (:mod:`assistant.document_routes`)
+and offers the chat as an API endpoint ``/frage`` for other programs.
 """
 
 from __future__ import annotations
@@ -20,21 +21,17 @@ from typing import Any
 import gradio as gr
 import uvicorn
 from fastapi import FastAPI
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import FileResponse
 
 from assistant.cli_answers import turns_from_json
+from assistant.document_routes import add_document_routes, corpus_file
 from assistant.documents import Answer, Citation, Passage, Turn
-from assistant.errors import AssistantError, DocumentError, IndexMissingError
+from assistant.errors import AssistantError, IndexMissingError
 from assistant.feedback import MAX_COMMENT_CHARS, FeedbackStore, Vote, VoteContext
-from assistant.loading import is_supported
-from assistant.loading.text import decode
 from assistant.page_shell import SCRIPT_ROUTE, GermanPageShell, german_head
-from assistant.pages import APP_TITLE, render_document_list, render_not_found, render_viewer
+from assistant.pages import APP_TITLE
 from assistant.rendering import (
-    DOCUMENT_LIST_ROUTE,
-    DOCUMENT_ROUTE,
     SEARCHING_ANSWER,
-    VIEWER_ROUTE,
     WAITING_ANSWER,
     document_url,
     render_answer,
@@ -46,7 +43,7 @@ from assistant.rendering import (
 from assistant.service import Assistant, CorpusInfo
 from assistant.settings import Settings
 from assistant.transcript import conversation_markdown
-from assistant.viewer import document_view, known_documents, main_publisher
+from assistant.viewer import main_publisher
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +56,8 @@ DESCRIPTION = (
     "KI-Assistent zur Industriestrategie des Freistaates Sachsen: Antworten mit Quellen aus den "
     "veröffentlichten Dokumenten."
 )
-SCRIPT_FILE = Path(__file__).parent / "static" / "deutsch.js"
-# Documents from the corpus may be HTML with scripts: they open in a sandbox without network.
-_DOCUMENT_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-_TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
+STATIC = Path(__file__).parent / "static"
+SCRIPT_FILE = STATIC / "deutsch.js"
 
 # Keep the newest question at the top of the chat while its answer and sources grow below it.
 SHOW_NEWEST_QUESTION = """() => {
@@ -76,63 +71,7 @@ SHOW_NEWEST_QUESTION = """() => {
     if (box) box.scrollTop += question.getBoundingClientRect().top
         - box.getBoundingClientRect().top;
 }"""
-CSS = """
-footer, #gespraech .scroll-down-button-container { display: none !important; }
-/* The chat shows its own German waiting text; a question that must wait stops silently. */
-:is(#gespraech, #frage, #senden) [data-testid="status-tracker"] { display: none !important; }
-#gespraech label[data-testid="block-label"] { position: static; }
-#gespraech button.icon-button { min-width: 32px; min-height: 32px; }
-#senden:disabled { opacity: 1 !important; background: #64748b !important; color: #ffffff;
-  cursor: not-allowed; }
-.kopf h1 { font-size: 1.5rem; margin: 0 0 .4rem; font-weight: 600; }
-.kopf strong, .quelle-kopf strong { font-weight: 600; }
-.kopf p { margin: .2rem 0; }
-.kopf-hinweis { font-weight: 600; }
-.kopf h2 { font-size: 1rem; font-weight: 600; margin: .9rem 0 0; }
-.sprunglink { position: absolute; left: -9999px; }
-.sprunglink:focus { position: static; display: inline-block; margin-bottom: .5rem; }
-.frage p, .antwort p { margin: 0 0 .5rem; }
-.antwort-laeuft { font-style: italic; }
-.antwort-hinweis, .antwort-fehler, .meldung { font-weight: 600; }
-.meldung { margin: .25rem 0; padding: .5rem .75rem; color: #1f2937; }
-.meldung-warnung { border-left: 4px solid #b45309; background: #fffbeb; }
-.meldung-info { border-left: 4px solid #1d4ed8; background: #eff6ff; font-weight: 400; }
-.quellen { margin-top: .75rem; padding-top: .5rem;
-  border-top: 1px solid var(--border-color-primary); }
-.quellen h3 { font-size: 1rem; font-weight: 600; margin: 0 0 .4rem; }
-.quellen ul, .themen ul { list-style: none; margin: 0; padding: 0; }
-.quelle { margin: 0 0 .9rem; }
-.quelle p { margin: 0 0 .25rem; }
-.quelle-auszug { white-space: pre-line; margin: .25rem 0; padding: .25rem .75rem;
-  border-left: 3px solid var(--border-color-accent); overflow-wrap: anywhere; }
-.quelle-auszug mark { background: #fde68a; color: #111827; padding: 0 .1em; }
-.quelle-link a { text-decoration: underline; overflow-wrap: anywhere; margin-right: 1rem; }
-.quelle-datei { font-size: .875rem; overflow-wrap: anywhere; }
-.themen li { margin: .25rem 0; }
-.antwort button.thema, .antwort button.kopieren { min-height: 32px; padding: .25rem .75rem;
-  border: 1px solid #1d4ed8; border-radius: 6px; background: #ffffff; color: #1d4ed8;
-  cursor: pointer; text-align: left; }
-.antwort button.kopieren { margin-top: .5rem; }
-.sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px;
-  overflow: hidden; clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }
-.quelle-link a:focus-visible, .antwort button:focus-visible, .sprunglink:focus-visible {
-  outline: 3px solid #1d4ed8; outline-offset: 2px; }
-@media (max-width: 640px) {
-  .kopf h1 { font-size: 1.15rem; }
-  .kopf p:not(.kopf-stand) { display: none; }
-  .kopf h2 { margin-top: .3rem; }
-  .beispiele { flex-wrap: nowrap !important; overflow-x: auto; }
-  .beispiele button { flex: 0 0 auto !important; white-space: nowrap; }
-  #gespraech { height: 46vh !important; }
-  #eingabe { flex-wrap: nowrap !important; }
-  #eingabe > * { min-width: 0 !important; }
-  #senden { flex: 0 0 6.5rem !important; }
-}
-/* Short windows (200 % zoom): the chat grows with its content and the page scrolls. */
-@media (max-height: 560px) {
-  #gespraech { height: auto !important; max-height: none !important; }
-}
-"""
+CSS = (STATIC / "chat.css").read_text(encoding="utf-8")
 THEME = gr.themes.Default(
     primary_hue="blue",
     neutral_hue="slate",
@@ -146,47 +85,6 @@ THEME = gr.themes.Default(
     link_text_color="*primary_700",
     link_text_color_visited="*primary_800",
 )
-
-
-# --- Corpus documents -------------------------------------------------------------------
-
-
-def corpus_file(corpus_dir: Path, requested: str) -> Path | None:
-    """The corpus file a request names; None for anything outside, hidden or unsupported."""
-    root = corpus_dir.resolve()
-    relative = Path(requested)
-    if relative.is_absolute() or any(part.startswith(".") for part in relative.parts):
-        return None  # also refuses ".." and hidden files
-    try:
-        candidate = (root / relative).resolve()
-    except (OSError, ValueError):  # e.g. a NUL byte or a symlink loop
-        return None
-    inside = candidate.is_relative_to(root) and candidate.is_file()
-    return candidate if inside and is_supported(candidate) else None
-
-
-def document_response(path: Path) -> Response:
-    """A corpus file for the browser: PDFs inline, text as UTF-8, HTML in a sandbox."""
-    headers = {"X-Content-Type-Options": "nosniff"}
-    suffix = path.suffix.lower()
-    if suffix == ".pdf":
-        return FileResponse(
-            path,
-            media_type="application/pdf",
-            filename=path.name,
-            content_disposition_type="inline",
-            headers=headers,
-        )
-    headers["Content-Security-Policy"] = _DOCUMENT_POLICY
-    data = path.read_bytes()
-    if suffix in _TEXT_SUFFIXES:
-        try:
-            return Response(
-                decode(path, data), media_type="text/plain; charset=utf-8", headers=headers
-            )
-        except DocumentError:
-            return Response(data, media_type="text/plain", headers=headers)
-    return Response(data, media_type="text/html", headers=headers)
 
 
 # --- Chat --------------------------------------------------------------------------------
@@ -537,51 +435,16 @@ def build_blocks(handlers: ChatHandlers, settings: Settings) -> gr.Blocks:
 # --- Server ------------------------------------------------------------------------------
 
 
-def html_page(content: str, status_code: int = 200) -> HTMLResponse:
-    return HTMLResponse(content, status_code, headers={"X-Content-Type-Options": "nosniff"})
-
-
-def add_document_routes(app: FastAPI, settings: Settings, assistant: Assistant) -> None:
-    """The original files, the viewer of their clean text, and the list of all documents."""
-    corpus_dir = settings.corpus_dir
-
-    @app.get(f"/{DOCUMENT_ROUTE}/{{requested:path}}")
-    def document(requested: str) -> Response:
-        path = corpus_file(corpus_dir, requested)
-        if path is None:
-            return html_page(render_not_found(root_of_route(requested)), 404)
-        return document_response(path)
-
-    @app.get(f"/{VIEWER_ROUTE}/{{source:path}}")
-    def viewer(source: str, stelle: int | None = None) -> HTMLResponse:
-        try:
-            view = document_view(assistant.snapshot(), source)
-        except AssistantError:
-            view = None
-        if view is None:
-            return html_page(render_not_found(root_of_route(source)), 404)
-        has_file = corpus_file(corpus_dir, source) is not None
-        return html_page(render_viewer(view, stelle, has_file))
-
-    @app.get(f"/{DOCUMENT_LIST_ROUTE}")
-    def document_list() -> HTMLResponse:
-        return html_page(render_document_list(known_documents(assistant.snapshot())))
-
-    @app.get(f"/{SCRIPT_ROUTE}")
-    def page_script() -> FileResponse:
-        return FileResponse(SCRIPT_FILE, media_type="text/javascript")
-
-
-def root_of_route(requested: str) -> str:
-    """The way back to the app's root from ``/<route>/<requested>``."""
-    return "../" * (requested.count("/") + 1)
-
-
 def build_app(settings: Settings, assistant: Assistant) -> FastAPI:
     """The web app: documents, viewer and document list beside the chat at /, served as a
     German page (see :mod:`assistant.page_shell`)."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     add_document_routes(app, settings, assistant)
+
+    @app.get(f"/{SCRIPT_ROUTE}")
+    def page_script() -> FileResponse:
+        return FileResponse(SCRIPT_FILE, media_type="text/javascript")
+
     handlers = ChatHandlers(assistant, FeedbackStore(settings.feedback_dir), settings)
     demo = build_blocks(handlers, settings).queue(
         default_concurrency_limit=settings.concurrency_limit

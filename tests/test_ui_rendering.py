@@ -12,6 +12,7 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
+from assistant.document_routes import corpus_file, document_response
 from assistant.documents import Answer, Citation, Passage
 from assistant.feedback import FeedbackStore
 from assistant.rendering import (
@@ -26,7 +27,7 @@ from assistant.rendering import (
 )
 from assistant.service import Assistant
 from assistant.settings import Settings
-from assistant.ui import ChatHandlers, Exchange, corpus_file, document_response, history_turns
+from assistant.ui import ChatHandlers, Exchange, history_turns
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = (
