@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     from assistant.cli_answers import add_answer_commands
 
     add_answer_commands(commands, _add_common)
+    from assistant.cli_feedback import add_feedback_command
+
+    add_feedback_command(commands)
     return parser
 
 
@@ -352,8 +355,15 @@ def _show_progress_lines() -> None:
 
 def _commands() -> dict[str, Callable[[argparse.Namespace, Settings], int]]:
     from assistant.cli_answers import ANSWER_COMMANDS
+    from assistant.cli_feedback import FEEDBACK_COMMANDS
 
-    return {"ingest": run_ingest, "remove": run_remove, "status": run_status, **ANSWER_COMMANDS}
+    return {
+        "ingest": run_ingest,
+        "remove": run_remove,
+        "status": run_status,
+        **ANSWER_COMMANDS,
+        **FEEDBACK_COMMANDS,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:

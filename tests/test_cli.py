@@ -95,7 +95,7 @@ def test_every_command_has_german_help(command: str, capsys: pytest.CaptureFixtu
 def test_parser_has_exactly_the_documented_commands() -> None:
     parser = build_parser()
     subparsers = next(a for a in parser._actions if a.dest == "command")
-    assert sorted(subparsers.choices) == sorted(COMMANDS)  # type: ignore[union-attr]
+    assert sorted(subparsers.choices) == sorted([*COMMANDS, "feedback"])  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(

@@ -51,6 +51,8 @@ def _shown(default: Any) -> str:
         default = default.get_secret_value()
     if default is None or default == "":
         return "–"
+    if isinstance(default, list):  # too long for the table: its size
+        return f"`[…]` ({len(default)} Einträge)"
     if isinstance(default, bool):  # as an environment variable is written
         default = str(default).lower()
     elif isinstance(default, float):

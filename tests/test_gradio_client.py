@@ -22,6 +22,8 @@ from ui_fixtures import (
     LATE_DOCUMENT,
     LATE_QUESTION,
     LATE_TEXT,
+    MAKER_HTML,
+    RUECKBLICK_MD,
     SCHLAGLICHT_TXT,
     START_PDF,
     RunningApp,
@@ -202,3 +204,34 @@ def test_document_route_serves_corpus_files(
     assert response.content == (running_app.settings.corpus_dir / name).read_bytes()
     assert response.headers["x-content-type-options"] == "nosniff"
     assert ("sandbox" in response.headers.get("content-security-policy", "")) == sandboxed
+
+
+def test_missing_documents_get_a_german_html_page(running_app: RunningApp) -> None:
+    for path in ("dokumente/gibt-es-nicht.pdf", "ansicht/gibt-es-nicht.pdf", "ansicht/a/b/c.txt"):
+        response = httpx.get(f"{running_app.url}{path}")
+        assert response.status_code == 404
+        assert response.headers["content-type"].startswith("text/html")
+        assert '<html lang="de">' in response.text and "Dokument nicht gefunden" in response.text
+        assert "detail" not in response.text  # no FastAPI JSON
+
+
+def test_viewer_shows_the_clean_text_of_every_format_with_the_chunk_marked(
+    running_app: RunningApp,
+) -> None:
+    for name in (SCHLAGLICHT_TXT, START_PDF, RUECKBLICK_MD, MAKER_HTML):
+        page = httpx.get(f"{running_app.url}ansicht/{name}?stelle=0").text
+        assert '<mark id="stelle">' in page and f"<dd>{name}" in page
+        text = page.split('<div class="text">', 1)[1]
+        assert "](" not in text and "<script" not in page  # Markdown links and scripts are gone
+    html = httpx.get(f"{running_app.url}ansicht/{MAKER_HTML}").text
+    assert "Maker Faire Sachsen" in html
+    assert "Cookies" not in html and "Login für Journalisten" not in html  # banner, navigation
+    pdf = httpx.get(f"{running_app.url}ansicht/{START_PDF}").text
+    assert f"dokumente/{START_PDF}#page=1" in pdf and "Seite 1 im PDF öffnen" in pdf
+
+
+def test_document_list_names_every_indexed_document(running_app: RunningApp) -> None:
+    page = httpx.get(f"{running_app.url}bestand").text
+    assert "Welche Dokumente kennt der Assistent?" in page
+    for name in (SCHLAGLICHT_TXT, START_PDF):
+        assert f'href="ansicht/{name}"' in page

@@ -24,7 +24,7 @@ from ui_fixtures import (
 )
 
 from assistant.feedback import FeedbackStore
-from assistant.ui import EXAMPLE_QUESTIONS
+from assistant.settings import Settings
 
 pytest_plugins = ["ui_fixtures"]
 pytestmark = pytest.mark.browser
@@ -93,12 +93,24 @@ def test_answer_streams_with_dated_sources_that_open_and_follow_up_works(
     assert quoted and quoted.split()[0] in answer.locator("p").first.inner_text()
     page.screenshot(path=artifacts / "chat-desktop.png", full_page=True)
 
+    # The source opens in the viewer: clean text, the cited passage marked and scrolled to.
     with page.context.expect_page() as opened:
-        source.get_by_role("link").click()
-    document = opened.value
-    document.wait_for_load_state()
-    assert document.url == f"{running_app.url}dokumente/{SCHLAGLICHT_TXT}"
-    expect(document.locator("body")).to_contain_text("Mit dem „Schlaglicht“ hat die Strategie")
+        source.get_by_role("link", name="Stelle im Text ansehen").first.click()
+    viewer = opened.value
+    viewer.wait_for_load_state()
+    assert viewer.url.startswith(f"{running_app.url}ansicht/{SCHLAGLICHT_TXT}?stelle=")
+    assert viewer.evaluate("document.documentElement.lang") == "de"
+    expect(viewer.locator("h1")).to_have_text(source.locator("strong").inner_text())
+    details = viewer.locator("dl")
+    expect(details).to_contain_text("13.11.2016")
+    expect(details).to_contain_text(SCHLAGLICHT_TXT)
+    expect(details).to_contain_text("Herausgeber")
+    marked = viewer.locator("mark#stelle")
+    expect(marked).to_contain_text(quoted.split(" … ")[0][:40])
+    expect(marked).to_be_in_viewport()
+    assert "<" not in viewer.locator(".text").first.inner_text()  # text, not raw markup
+    viewer.screenshot(path=artifacts / "viewer-desktop.png")
+    viewer.close()
 
     # On its own the follow-up is refused (see test_gradio_client); with the history it is not.
     follow_up = chat.ask(FOLLOW_UP)
@@ -110,15 +122,38 @@ def test_answer_streams_with_dated_sources_that_open_and_follow_up_works(
     assert page.context.cookies() == []
 
 
+# Points inside the answer's text whose topmost element is not part of the answer.
+COVERED_TEXT = """answer => {
+    const covered = [];
+    for (const paragraph of answer.querySelectorAll('p, blockquote')) {
+        for (const rect of paragraph.getClientRects()) {
+            for (const x of [rect.left + 2, (rect.left + rect.right) / 2, rect.right - 2]) {
+                const y = (rect.top + rect.bottom) / 2;
+                if (y < 0 || y > innerHeight) continue;
+                const top = document.elementFromPoint(x, y);
+                const chat = document.querySelector('#gespraech [role="log"]');
+                if (top && !answer.contains(top) && chat.contains(top)) covered.push(top.outerHTML.slice(0, 80));
+            }
+        }
+    }
+    return covered;
+}"""
+
+
 def test_chat_fits_a_phone(open_chat: OpenChat, artifacts: Path) -> None:
     chat = open_chat(width=390, height=844)
-    answer = chat.ask(DEVSET_QUESTION)
     page = chat.page
+    page.screenshot(path=artifacts / "chat-phone-start.png")
+    chat.ask(DEVSET_QUESTION)
+    answer = chat.ask(FOLLOW_UP)  # the newest answer is shown, not the first one
+    page.evaluate("window.scrollTo(0, 0)")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    send = page.get_by_role("button", name="Frage senden").bounding_box()
-    assert send is not None and send["x"] >= 0 and send["x"] + send["width"] <= 390
-    expect(answer.locator(".quelle").first).to_be_visible()
-    page.screenshot(path=artifacts / "chat-phone.png", full_page=True)
+    box = page.get_by_label("Ihre Frage")
+    expect(box).to_be_in_viewport(ratio=1)
+    expect(page.get_by_role("button", name="Frage senden")).to_be_in_viewport(ratio=1)
+    expect(answer.locator("p").first).to_be_in_viewport()  # the newest answer, unscrolled
+    assert answer.evaluate(COVERED_TEXT) == []
+    page.screenshot(path=artifacts / "chat-phone.png")
     answer.evaluate("element => element.scrollIntoView({block: 'start'})")
     page.screenshot(path=artifacts / "chat-phone-answer.png")
 
@@ -139,7 +174,7 @@ def test_document_content_is_shown_as_text_and_never_runs(open_chat: OpenChat) -
     assert answer.locator("script, img, b, .katex").count() == 0
     assert page.locator('a[href^="javascript"]').count() == 0
     hrefs = answer.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
-    assert hrefs and all(href.startswith("dokumente/") for href in hrefs)
+    assert hrefs and all(href.startswith(("ansicht/", "dokumente/")) for href in hrefs)
 
 
 def _stored_vote(button: Locator, store: FeedbackStore, page: Page) -> dict[str, Any]:
@@ -154,22 +189,51 @@ def _stored_vote(button: Locator, store: FeedbackStore, page: Page) -> dict[str,
     raise AssertionError("clicking the thumbs button stored no vote")
 
 
-def test_thumbs_up_and_down_are_stored_without_personal_data(
+def test_votes_name_their_answer_keep_the_context_and_take_a_comment(
     open_chat: OpenChat, running_app: RunningApp
 ) -> None:
     chat = open_chat()
     page = chat.page
     chat.ask(DEVSET_QUESTION)
+    chat.ask(FOLLOW_UP)
     store = FeedbackStore(running_app.settings.feedback_dir)
-    vote = _stored_vote(page.get_by_role("button", name="Gefällt mir", exact=True), store, page)
-    expect(page.locator("#meldung")).to_contain_text("Danke für Ihre Rückmeldung")
-    assert vote["vote"] == "up"
-    assert vote["question"] == DEVSET_QUESTION
+    up = page.get_by_role("button", name=f"Gefällt mir: Antwort auf „{FOLLOW_UP}“", exact=True)
+    down = page.get_by_role(
+        "button", name=f"Gefällt mir nicht: Antwort auf „{FOLLOW_UP}“", exact=True
+    )
+    for button in (up, down):
+        size = button.bounding_box()
+        assert size is not None and size["width"] >= 24 and size["height"] >= 24, size
+    vote = _stored_vote(up, store, page)
+    notice = page.locator("#meldung .meldung")
+    expect(notice).to_contain_text("Danke für Ihre Rückmeldung")
+    assert "meldung-info" in (notice.get_attribute("class") or "")  # neutral, not a warning
+    assert vote["vote"] == "up" and vote["question"] == FOLLOW_UP
+    assert vote["previous_question"] == DEVSET_QUESTION and vote["previous_answer"]
+    assert vote["standalone_question"] != FOLLOW_UP  # the question as it was searched
+    assert len(vote["conversation"]) == 16
     assert {"n": 1, "source": SCHLAGLICHT_TXT, "page": None} in vote["sources"]
-    assert set(vote) == {"timestamp", "vote", "question", "answer", "answered", "sources"}
+    assert not set(vote) & {"ip", "address", "cookie", "session"}
 
-    down = page.get_by_role("button", name="Gefällt mir nicht", exact=True)
-    assert _stored_vote(down, store, page)["vote"] == "down"
+    comment = page.get_by_label("Ihr Kommentar zur bewerteten Antwort", exact=False)
+    comment.fill("Das Datum hätte ich gern genauer.")
+    page.get_by_role("button", name="Kommentar senden").click()
+    expect(notice).to_contain_text("Danke für Ihren Kommentar")
+    for _ in range(50):
+        if store.records()[-1]["comment"]:
+            break
+        page.wait_for_timeout(100)
+    assert store.records()[-1]["comment"] == "Das Datum hätte ich gern genauer."
+
+    second = _stored_vote(
+        page.get_by_role(
+            "button", name=f"Gefällt mir nicht: Antwort auf „{DEVSET_QUESTION}“", exact=True
+        ),
+        store,
+        page,
+    )
+    assert second["vote"] == "down" and second["conversation"] == vote["conversation"]
+    assert page.context.cookies() == []
 
 
 def _ask_by_keyboard(page: Page, question: str) -> None:
@@ -188,9 +252,16 @@ def test_examples_limits_new_conversation_and_keyboard(open_chat: OpenChat) -> N
     chat_region = page.locator('#gespraech [role="log"]')
     expect(chat_region).to_have_attribute("aria-label", "Gesprächsverlauf")
 
-    page.get_by_role("button", name=EXAMPLE_QUESTIONS[0]).click()
+    # The skip link is the first stop of the keyboard and leads to the question box.
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Direkt zur Frage")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Ihre Frage")).to_be_focused()
+
+    examples = Settings().example_questions
+    page.get_by_role("button", name=examples[0]).click()
     chat.wait_for_answer(1)
-    expect(page.locator("#gespraech .frage").first).to_have_text(EXAMPLE_QUESTIONS[0])
+    expect(page.locator("#gespraech .frage").first).to_have_text(examples[0])
 
     too_long = "Wie geht es weiter? " * 40
     box = page.get_by_label("Ihre Frage")
@@ -200,7 +271,7 @@ def test_examples_limits_new_conversation_and_keyboard(open_chat: OpenChat) -> N
     expect(box).to_have_value(too_long)
     box.fill("   ")
     box.press("Enter")
-    expect(page.locator("#meldung")).to_be_empty()
+    expect(page.locator("#meldung")).to_contain_text("Bitte geben Sie zuerst eine Frage ein")
     expect(chat.answers).to_have_count(1)
 
     _ask_by_keyboard(page, DEVSET_QUESTION)
@@ -222,7 +293,7 @@ def test_text_and_controls_have_sufficient_contrast(open_chat: OpenChat) -> None
         "highlighted quote": page.locator(".quelle-auszug mark").first,
         "document link": page.locator(".quelle-link a").first,
         "send button": page.get_by_role("button", name="Frage senden"),
-        "example button": page.get_by_role("button", name=EXAMPLE_QUESTIONS[0]),
+        "example button": page.get_by_role("button", name=Settings().example_questions[0]),
         "new conversation": page.get_by_role("button", name="Neues Gespräch"),
     }
     ratios = {name: round(element.evaluate(CONTRAST), 2) for name, element in elements.items()}

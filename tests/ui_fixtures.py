@@ -8,7 +8,9 @@ They also import its constants first; the module holds no assertions (PYTEST_DON
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -37,6 +39,8 @@ from assistant.store.index_store import IndexStore
 ROOT = Path(__file__).resolve().parents[1]
 DEVSET_DOCS = ROOT.parent / "shared" / "devset" / "docs"
 ARTIFACTS = ROOT / "tests" / "artifacts"
+AXE = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"  # `.ci/run` installs it
+AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -46,6 +50,7 @@ CHROMIUM_ARGS = [
 SCHLAGLICHT_TXT = "2016-11-13_medieninformation_schlaglicht-kreativwirtschaft.txt"
 START_PDF = "2015-12-06_medieninformation_strategiewerkstatt-startet.pdf"
 RUECKBLICK_MD = "2018-05-15_vdivde-it_rueckblick-strategiekonferenzen-2018.md"
+MAKER_HTML = "2017-04-19_medieninformation_maker-faire-workshop.html"  # with a cookie banner
 DEVSET_QUESTION = "Was versteht die StrategieWerkstatt unter einem „Schlaglicht“?"  # A003
 FOLLOW_UP = "Und wann erschien das?"  # refused on its own, answered after DEVSET_QUESTION
 
@@ -128,12 +133,13 @@ def _wait_until_up(app: RunningApp, process: subprocess.Popen[bytes], timeout: f
 
 @pytest.fixture(scope="session")
 def ui_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Three development documents (TXT, PDF, Markdown) and one with HTML/Markdown/LaTeX tricks."""
+    """Four development documents (TXT, PDF, Markdown, HTML) and one with HTML/Markdown/LaTeX
+    tricks."""
     if not DEVSET_DOCS.is_dir():
         pytest.skip(f"Entwicklungssatz fehlt: {DEVSET_DOCS}")
     corpus = tmp_path_factory.mktemp("ui") / "corpus"
     corpus.mkdir()
-    for name in (SCHLAGLICHT_TXT, START_PDF, RUECKBLICK_MD):
+    for name in (SCHLAGLICHT_TXT, START_PDF, RUECKBLICK_MD, MAKER_HTML):
         shutil.copy(DEVSET_DOCS / name, corpus / name)
     (corpus / HOSTILE_DOCUMENT).write_text(HOSTILE_TEXT, encoding="utf-8")
     return corpus
@@ -154,6 +160,8 @@ def running_app(ui_corpus: Path) -> Iterator[RunningApp]:
         "ASSISTANT_FEEDBACK_DIR": str(settings.feedback_dir),
         "ASSISTANT_HOST": settings.host,
         "ASSISTANT_PORT": str(settings.port),
+        # One answer at a time, so a few API requests are enough to make a browser wait.
+        "ASSISTANT_CONCURRENCY_LIMIT": "1",
     }
     app = RunningApp(f"http://127.0.0.1:{settings.port}/", settings, base / "server.log")
     with app.log_path.open("wb") as log:
@@ -204,11 +212,12 @@ class ChatPage:
         self.wait_for_answer(before + 1)
         return self.answers.nth(before)
 
-    def wait_for_answer(self, count: int) -> None:
+    def wait_for_answer(self, count: int, timeout: float = 60_000) -> None:
         self.page.wait_for_function(
             """count => document.querySelectorAll('#gespraech .antwort').length >= count
-                && !document.querySelector('#gespraech .antwort-laeuft')""",
-            arg=count, timeout=60_000,
+                && !document.querySelector('#gespraech .antwort-laeuft')
+                && !document.querySelector('#senden').disabled""",
+            arg=count, timeout=timeout,
         )  # fmt: skip
 
 
@@ -231,11 +240,16 @@ OpenChat = Callable[..., ChatPage]
 
 @pytest.fixture
 def open_chat(chromium: Browser, running_app: RunningApp) -> Iterator[OpenChat]:
-    """``open_chat(width=1280, height=900)``: a fresh browser session on the chat page."""
+    """``open_chat(width=1280, height=900, locale="de-DE")``: a fresh session on the chat page."""
     contexts: list[BrowserContext] = []
 
-    def open_page(width: int = 1280, height: int = 900) -> ChatPage:
-        context = chromium.new_context(viewport={"width": width, "height": height}, locale="de-DE")
+    def open_page(width: int = 1280, height: int = 900, locale: str = "de-DE") -> ChatPage:
+        context = chromium.new_context(
+            viewport={"width": width, "height": height},
+            locale=locale,
+            accept_downloads=True,
+            permissions=["clipboard-read", "clipboard-write"],
+        )
         contexts.append(context)
         chat = ChatPage(context.new_page())
         chat.page.goto(running_app.url)
@@ -252,3 +266,52 @@ def artifacts() -> Path:
     """tests/artifacts/ (gitignored) for screenshots."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+def run_axe(page: Page, name: str) -> list[dict[str, object]]:
+    """Run axe-core (WCAG 2.1 A/AA rules) on the page, save the full results under
+    tests/artifacts/axe-<name>.json, and return the serious and critical violations."""
+    if not AXE.exists():
+        pytest.fail(f"axe-core fehlt ({AXE}): npm ci --prefix tests/js (macht .ci/run)")
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate(
+        "rules => axe.run(document, {runOnly: {type: 'tag', values: rules}})", AXE_RULES
+    )
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"axe-{name}.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+    counts = {key: len(results[key]) for key in ("violations", "passes", "incomplete")}
+    print(f"axe {name}: {counts}, Verstöße: {[v['id'] for v in results['violations']]}")
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["html"][:160] for n in v["nodes"]]}
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+# What Gradio shows in English (issue 9), whatever the locale or only in an English browser.
+ENGLISH = [
+    "Use via API", "Built with Gradio", "Clear", "queue:", "processing", "Connection to the server",
+    "Connection Lost", "Liked", "Disliked", "Like", "Dislike", "Scroll down", "footer navigation",
+    "Gradio", "Click to try out the app", "user's message", "bot's message", "chatbot conversation",
+    "Loading", "Copy", "Error", "Close", "Settings", "Stop Recording", "Warning",
+]  # fmt: skip
+# Every text a person or a screen reader can meet: visible text, names, tooltips, head tags.
+PAGE_TEXTS = """() => {
+    const texts = [document.title, document.body.innerText];
+    for (const element of document.querySelectorAll('*')) {
+        for (const name of ['aria-label', 'title', 'placeholder', 'alt', 'content']) {
+            const value = element.getAttribute(name);
+            if (value) texts.push(value);
+        }
+    }
+    return texts;
+}"""
+
+
+def english_on(page: Page) -> list[str]:
+    found = []
+    for text in page.evaluate(PAGE_TEXTS):
+        for word in ENGLISH:
+            if re.search(rf"(?<![\\w-]){re.escape(word)}(?![\\w-])", text):
+                found.append(f"{word!r} in {text[:80]!r}")
+    return found
