@@ -66,7 +66,20 @@ def test_seed_loses_page_counter_and_letterhead(seed_dir: Path) -> None:
     assert document.date == "2017-03-07"
     chunks = chunk_document(document, 900, 200)
     assert chunks[0].heading != "Seite 1 von 2"
-    assert chunks[0].text.lstrip().startswith(("Medieninformation", "Sächsisches", "07.03.2017"))
+    assert chunks[0].text.startswith("07.03.2017\nDulig: Wertschöpfung neu denken")
+    assert document.kind == "press_release"
+    assert document.publisher == "Sächsisches Staatsministerium für Wirtschaft, Arbeit und Verkehr"
+
+
+def test_letterhead_goes_only_above_a_dateline() -> None:
+    from assistant.residue import strip_letterhead
+
+    press = "Medieninformation\n\nStaatskanzlei\n\nDresden, 3. Dezember 2015\n\nText."
+    assert strip_letterhead(press) == "Dresden, 3. Dezember 2015\n\nText."
+    paper = "Freistaat Sachsen\n\nHeimat für Fachkräfte\n\nStand: Mai 2019"
+    assert strip_letterhead(paper) == paper
+    prose = "Die Konferenz fand statt.\n\n07.03.2017\n\nText."
+    assert strip_letterhead(prose) == prose
 
 
 def test_contact_rules_do_not_fire_on_running_text() -> None:
