@@ -192,3 +192,63 @@ def test_html_tables_become_rows_named_by_their_header(tmp_path: Path) -> None:
     assert "Messe: Arab Health – Ort: Dubai – Hinweis: seit über 15 Jahren." in text
     assert "Messe: InnoTrans – Ort: Berlin – Hinweis: bewährt." in text
     assert "|" not in text
+
+
+def _draw(path: Path, items: list[tuple[str, str, float, float, float]]) -> Path:
+    """A one-page PDF of (text, font, size, x, y) runs."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    for text, font, size, x, y in items:
+        pdf.setFont(font, size)
+        pdf.drawString(x, y, text)
+    pdf.showPage()
+    pdf.save()
+    return path
+
+
+def test_pdf_table_becomes_rows_with_wrapped_cells_joined(tmp_path: Path) -> None:
+    intro = "Die Übersicht nennt die Förderung für Messen und Symposien im Freistaat Sachsen."
+    cells = [
+        ("Fördergegenstand", "Helvetica-Bold", 9, 60, 700),
+        ("Art der Förderung", "Helvetica-Bold", 9, 220, 700),
+        ("Höhe", "Helvetica-Bold", 9, 380, 700),
+        ("Auslandsmesse", "Helvetica", 9, 60, 683),
+        ("Pauschale", "Helvetica", 9, 220, 683),
+        ("5.000 Euro", "Helvetica", 9, 380, 683),
+        ("Inlandsmesse (Deutschland, EU- und", "Helvetica", 9, 60, 666),
+        ("EFTA-Staaten)", "Helvetica", 9, 60, 655),
+        ("Pauschale", "Helvetica", 9, 220, 666),
+        ("4.000 Euro", "Helvetica", 9, 380, 666),
+    ]
+    path = _draw(tmp_path / "tabelle.pdf", [(intro, "Helvetica", 10, 60, 740), *cells])
+    text = load_document(path, path.name, 10**6).text
+    assert (
+        "Fördergegenstand: Auslandsmesse – Art der Förderung: Pauschale – Höhe: 5.000 Euro." in text
+    )
+    assert (
+        "Fördergegenstand: Inlandsmesse (Deutschland, EU- und EFTA-Staaten) – "
+        "Art der Förderung: Pauschale – Höhe: 4.000 Euro."
+    ) in text
+    assert intro in text
+
+
+def test_letterhead_beside_a_title_is_no_table(tmp_path: Path) -> None:
+    items = [
+        ("Sachsens Industrie rüstet sich", "Helvetica-Bold", 15, 60, 700),
+        ("Pressestelle", "Helvetica", 7.5, 420, 700),
+        ("für die Zukunft der Arbeit", "Helvetica-Bold", 15, 60, 682),
+        ("Katrin Mehlhorn", "Helvetica", 7.5, 420, 682),
+        (
+            "Der Minister stellte heute in Dresden die neue Strategie für die Industrie vor.",
+            "Helvetica",
+            10,
+            60,
+            650,
+        ),
+    ]
+    path = _draw(tmp_path / "kopf.pdf", items)
+    text = load_document(path, path.name, 10**6).text
+    assert "Sachsens Industrie rüstet sich für die Zukunft der Arbeit" in text
+    assert ": Pressestelle" not in text and " – " not in text
