@@ -38,7 +38,7 @@ _STREET = re.compile(
 _CONTACT_LABEL = re.compile(
     r"^(?:ihre?\s+)?(?:ansprechpartner(?:in)?|ansprechperson|pressekontakt|kontakt|durchwahl|"
     r"pressestelle|pressesprecher(?:in)?|hausanschrift|postanschrift|besucheranschrift|"
-    r"e-mail|internet)\s*:?(?:\s+.*)?$",
+    r"e-mail|internet)(?:\s*:.*)?$",  # the label alone, or "Label: value"
     re.IGNORECASE,
 )
 _LABEL_BLOCK_WORDS = 4  # lines after a contact label this short belong to the block (names)

@@ -87,6 +87,7 @@ def test_contact_rules_do_not_fire_on_running_text() -> None:
         "Die Hotline ist unter Telefon 0351 123456 montags bis freitags erreichbar, sagte Dulig.",
         "Weitere Angaben stehen auf Seite 3 des Berichts.",
         "Kontakt zu Unternehmen in Polen und Tschechien wird ausgebaut.",
+        "Kontakt zu Gründern",  # a short heading that starts like a label
         "Industrie 4.0 und COVID-19 prägen die Jahre 2020 bis 2022.",
     ]
     for sentence in sentences:
