@@ -1,6 +1,8 @@
 """Start the web chat: ``python app.py`` (options as for ``assistant serve``)."""
 
-from assistant.ui import main
+import sys
+
+from assistant.cli import main
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main(["serve", *sys.argv[1:]]))

@@ -5,13 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from assistant.cli_parser import whole_number
 from assistant.documents import Answer, Turn, format_date
-from assistant.errors import AssistantError, InputError
+from assistant.errors import IndexMissingError, InputError
+from assistant.jsonl import answer_lines, turns_from_json
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.service import Assistant
 
 
 def _add_llm_option(parser: argparse.ArgumentParser) -> None:
@@ -51,7 +56,13 @@ def add_answer_commands(
         description="Beantwortet alle Fragen einer JSON-Lines-Datei (Format des Entwicklungssatzes) "
         "und gibt Trefferquote, MRR, Faktenabdeckung und Verweigerungsquote aus, auch je Fragetyp.",
     )
-    evaluate.add_argument("questions", type=Path, metavar="FRAGEN.jsonl")
+    evaluate.add_argument(
+        "questions",
+        nargs="+",
+        type=Path,
+        metavar="FRAGEN.jsonl",
+        help="eine oder mehrere Fragendateien (JSON-Zeilen)",
+    )
     evaluate.add_argument(
         "--output",
         type=Path,
@@ -68,25 +79,11 @@ def add_answer_commands(
         description="Startet den Web-Chat (Gradio). Fehlt der Index, wird corpus/ zuerst eingelesen.",
     )
     serve.add_argument("--host", help="Adresse (Standard: 127.0.0.1, Umgebung ASSISTANT_HOST)")
-    serve.add_argument("--port", type=int, help="Port (Standard: 7860, Umgebung ASSISTANT_PORT)")
+    serve.add_argument(
+        "--port", type=whole_number, help="Port (Standard: 7860, Umgebung ASSISTANT_PORT)"
+    )
     _add_llm_option(serve)
     add_common(serve)
-
-
-def turns_from_json(raw: Any, where: str) -> list[Turn]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list) or not all(
-        isinstance(t, dict)
-        and t.get("role") in {"user", "assistant"}
-        and isinstance(t.get("content"), str)
-        for t in raw
-    ):
-        raise InputError(
-            f'{where}: der Verlauf muss eine Liste von Objekten mit "role" (user/assistant) und '
-            '"content" (Text) sein.'
-        )
-    return [Turn(t["role"], t["content"]) for t in raw]
 
 
 def print_answer(answer: Answer) -> None:
@@ -105,65 +102,64 @@ def print_answer(answer: Answer) -> None:
             print(f"      „{citation.quote}“")
 
 
+def _ready(assistant: Assistant) -> Assistant:
+    """The assistant with its index open: a missing, mismatched or unreadable index fails
+    here, before any input is read (all-zero figures or error lines would look like results)."""
+    if not assistant.store.exists():  # before the model is loaded, which takes seconds
+        raise IndexMissingError(assistant.settings.index_dir)
+    assistant.snapshot()
+    return assistant
+
+
 def run_ask(args: argparse.Namespace, settings: Settings) -> int:
+    """Exit 0 when every question got an answer (or an honest refusal); 2 when a JSON line
+    was unusable (its error object is in the output); 3 when the index cannot be used."""
     from assistant.service import Assistant
 
-    assistant = Assistant(settings)
-    if args.jsonl:
-        if args.question:
-            raise InputError(
-                "Mit --jsonl kommen die Fragen von der Standardeingabe, nicht als Argument."
-            )
-        for answer in answer_lines(assistant, sys.stdin):
-            print(json.dumps(answer, ensure_ascii=False), flush=True)
-        return 0
-    if not args.question:
+    if args.jsonl and args.question:
+        raise InputError(
+            "Mit --jsonl kommen die Fragen von der Standardeingabe, nicht als Argument."
+        )
+    if not args.jsonl and not args.question:
         raise InputError(
             'Bitte geben Sie eine Frage an, z. B. assistant ask "Wann startete die StrategieWerkstatt?"'
         )
-    history: list[Turn] = []
-    if args.history:
-        try:
-            history = turns_from_json(
-                json.loads(args.history.read_text(encoding="utf-8")), str(args.history)
-            )
-        except (OSError, json.JSONDecodeError) as error:
-            raise InputError(
-                f"{args.history}: die Verlaufsdatei ist nicht lesbar ({error})."
-            ) from error
-    print_answer(assistant.ask(args.question, history))
-    return 0
+    history = _history(args.history) if args.history else []
+    assistant = _ready(Assistant(settings))
+    if not args.jsonl:
+        print_answer(assistant.ask(args.question, history))
+        return 0
+    failed = 0
+    for answer in answer_lines(assistant, sys.stdin):
+        failed += "error" in answer
+        print(json.dumps(answer, ensure_ascii=False), flush=True)
+    if failed:
+        print(
+            f'{failed} Zeile(n) konnten nicht beantwortet werden (siehe "error").', file=sys.stderr
+        )
+    return InputError.exit_code if failed else 0
 
 
-def answer_lines(assistant: Any, lines: Iterable[str]) -> Iterable[dict[str, Any]]:
-    """One JSON answer per JSON question line; a bad line gets an error object, not a crash."""
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            request = json.loads(line)
-            if not isinstance(request, dict) or not isinstance(request.get("question"), str):
-                raise InputError(f'Zeile {number}: erwartet wird ein Objekt mit "question" (Text).')
-            answer = assistant.ask(
-                request["question"], turns_from_json(request.get("history"), f"Zeile {number}")
-            )
-            yield answer.to_json()
-        except json.JSONDecodeError as error:
-            yield _error_line(f"Zeile {number}: kein gültiges JSON ({error.msg}).")
-        except AssistantError as error:
-            yield _error_line(str(error))
-
-
-def _error_line(message: str) -> dict[str, Any]:
-    return {"answered": False, "answer": "", "citations": [], "passages": [], "error": message}
+def _history(path: Path) -> list[Turn]:
+    try:
+        return turns_from_json(json.loads(path.read_text(encoding="utf-8")), str(path))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(f"{path}: die Verlaufsdatei ist nicht lesbar ({error}).") from error
 
 
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:
+    """Exit 0 with the figures; 2 for an unreadable question file; 3 for an unusable index."""
     from assistant.evaluation import evaluate, format_report
     from assistant.service import Assistant
 
-    report = evaluate(Assistant(settings), args.questions, args.output)
-    print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else format_report(report))
+    assistant = _ready(Assistant(settings))
+    for questions in args.questions:
+        report = evaluate(assistant, questions, args.output)
+        if len(args.questions) > 1 and not args.json:
+            print(f"== {questions}")
+        print(
+            json.dumps(report, ensure_ascii=False, indent=1) if args.json else format_report(report)
+        )
     return 0
 
 

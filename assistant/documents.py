@@ -85,13 +85,16 @@ class Chunk:
     kind: DocumentKind
     position: int  # order of the chunk within its document
     heading: str | None = None
+    # Metadata given with a text added through LangChain, kept beside the fields above and
+    # returned as given; None for chunks read by ingest.
+    metadata: dict[str, Any] | None = None
 
     def embedding_text(self) -> str:
         """Text given to the embedding model: title and date as context, then the chunk."""
         header = self.title + (f" ({format_date(self.date)})" if self.date else "")
         if self.heading and self.heading not in self.text[:200]:
             header += f" – {self.heading}"
-        return f"{header}\n{self.text}"
+        return f"{header}\n{self.text}" if header else self.text
 
 
 @dataclass

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import InputError
+from assistant.jsonl import answer_lines
 from assistant.service import Assistant
 
 _K = 5
@@ -91,8 +92,6 @@ def evaluate(
     assistant: Assistant, questions_path: Path, output: Path | None = None
 ) -> dict[str, Any]:
     """Answer every question and compute the figures, overall and per question type."""
-    from assistant.cli_answers import answer_lines
-
     questions = _load(questions_path)
     results = list(answer_lines(assistant, (json.dumps(q, ensure_ascii=False) for q in questions)))
     if output:

@@ -11,19 +11,26 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
-from tqdm import tqdm
 
-from assistant.chunking import chunk_document
+from assistant import progress
+from assistant.collecting import Candidate, Collection, collect
 from assistant.corpus_copy import bring_into_corpus
 from assistant.documents import Chunk, Document
 from assistant.embeddings import IndexEmbeddings, load_embeddings
-from assistant.errors import DocumentError, DocumentNotIndexedError, IndexMissingError
-from assistant.loading import file_hash, is_supported, load_document
+from assistant.errors import (
+    DocumentError,
+    DocumentNotIndexedError,
+    IndexMissingError,
+    os_error_reason,
+)
+from assistant.ingest_file import WorkLimits, read_and_chunk
+from assistant.loading import file_hash
 from assistant.settings import Settings
 from assistant.store.index_store import IndexSnapshot, IndexStore, embed_hash
-from assistant.store.locking import exclusive_lock
+from assistant.store.locking import IndexLock, exclusive_lock
 from assistant.store.manifest import DocumentRecord, Manifest
 
 log = logging.getLogger(__name__)
@@ -58,39 +65,16 @@ class IngestReport:
         return bool(self.added or self.updated or self.removed or self.duplicates_changed)
 
 
-@dataclass
-class _Candidate:
-    path: Path
-    source: str  # the document's id: its path relative to the scanned folder
-
-
-def _collect(paths: Iterable[Path], report: IngestReport) -> tuple[list[_Candidate], list[Path]]:
-    """Files to ingest and the folders that were scanned completely."""
-    candidates: list[_Candidate] = []
-    folders: list[Path] = []
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            folders.append(path.resolve())
-            for file in sorted(p for p in path.rglob("*") if p.is_file()):
-                relative = file.relative_to(path)
-                if any(part.startswith(".") for part in relative.parts):
-                    continue
-                if is_supported(file):
-                    candidates.append(_Candidate(file, relative.as_posix()))
-                else:
-                    report.skipped.append((relative.as_posix(), "Dateityp wird nicht unterstützt"))
-        elif path.is_file():
-            candidates.append(_Candidate(path, path.name))
-        else:
-            report.failed.append((str(path), "Datei oder Ordner nicht gefunden."))
-    return candidates, folders
+class _Loaded(NamedTuple):
+    candidate: Candidate
+    document: Document
+    chunks: list[Chunk]
 
 
 def _record(document: Document, path: Path, chunk_count: int) -> DocumentRecord:
     return DocumentRecord(
         source=document.source,
-        path=str(path.resolve()),
+        path=str(path),
         title=document.title,
         date=document.date,
         publisher=document.publisher,
@@ -122,13 +106,11 @@ def embed_chunks(
     for i, digest in enumerate(hashes):
         if digest in reusable:
             vectors[i] = reusable[digest]
-    with tqdm(
-        total=len(todo), desc="Einbetten", unit=" Abschnitte", disable=quiet or not todo
-    ) as bar:
+    with progress.Counter(len(todo), "Einbetten", "Abschnitte", quiet) as counter:
         for start in range(0, len(todo), batch_size):
             batch = todo[start : start + batch_size]
             vectors[batch] = embeddings.embed_passages([chunks[i].embedding_text() for i in batch])
-            bar.update(len(batch))
+            counter.advance(len(batch))
     return vectors, len(todo)
 
 
@@ -144,7 +126,7 @@ def ingest(
     """Bring the index up to date with the given files and folders."""
     report = IngestReport(dry_run=dry_run)
     store = IndexStore(settings.index_dir)
-    with exclusive_lock(settings.index_dir):
+    with exclusive_lock(settings.index_dir) as lock:
         embeddings = embeddings or load_embeddings(settings.embedding_model)
         snapshot = None if rebuild else _open_previous(store, embeddings.model_id)
         try:
@@ -153,11 +135,13 @@ def ingest(
                 if snapshot
                 else Manifest(embeddings.model_id, embeddings.dimension)
             )
-            candidates, folders = _collect(paths, report)
-            _bring_into_corpus(candidates, settings, report)
-            kept, loaded, seen = _read(candidates, previous, settings, report, quiet)
-            _keep_or_remove_unseen(previous, seen, kept, folders, report)
-            fresh, aliases = _resolve_duplicates(kept, loaded, previous, folders, report)
+            found = collect(paths)
+            report.failed.extend(found.failed)
+            report.skipped.extend(found.skipped)
+            _bring_into_corpus(found.candidates, settings, report)
+            kept, loaded, seen = _read(found.candidates, previous, settings, report, quiet)
+            _keep_or_remove_unseen(previous, seen, kept, found, report)
+            fresh, aliases = _resolve_duplicates(kept, loaded, previous, found.folders, report)
             report.documents_total = len(kept) + len(fresh)
             report.chunks_total = sum(r.chunk_count for r in kept.values())
             if dry_run or not report.changed:
@@ -166,16 +150,21 @@ def ingest(
                 embeddings.model_id, embeddings.dimension, dict(sorted(kept.items()))
             )
             new_chunks: list[Chunk] = []
-            for path, document in fresh:
-                document_chunks = chunk_document(
-                    document, settings.chunk_size, settings.chunk_overlap
-                )
+            for path, document, document_chunks in fresh:
                 record = _record(document, path, len(document_chunks))
                 record.aliases = aliases.get(document.source, [])
                 manifest.documents[document.source] = record
                 new_chunks.extend(document_chunks)
             report.chunks_embedded = _write_version(
-                store, snapshot, manifest, sorted(kept), new_chunks, embeddings, settings, quiet
+                store,
+                snapshot,
+                manifest,
+                sorted(kept),
+                new_chunks,
+                embeddings,
+                settings,
+                quiet,
+                lock,
             )
             report.version = store.current_version()
             report.chunks_total = manifest.chunk_count
@@ -186,7 +175,7 @@ def ingest(
 
 
 def _bring_into_corpus(
-    candidates: list[_Candidate], settings: Settings, report: IngestReport
+    candidates: list[Candidate], settings: Settings, report: IngestReport
 ) -> None:
     copies = bring_into_corpus(
         list(candidates),
@@ -205,46 +194,50 @@ def _open_previous(store: IndexStore, model_id: str) -> IndexSnapshot | None:
 
 
 def _read(
-    candidates: list[_Candidate],
+    candidates: list[Candidate],
     previous: Manifest,
     settings: Settings,
     report: IngestReport,
     quiet: bool,
-) -> tuple[dict[str, DocumentRecord], list[tuple[_Candidate, Document]], set[str]]:
+) -> tuple[dict[str, DocumentRecord], list[_Loaded], set[str]]:
     """Unchanged records (by source), newly loaded documents, and every source seen."""
-    max_bytes = int(settings.max_file_mb * 1_000_000)
+    limits = WorkLimits.of(settings)
     kept: dict[str, DocumentRecord] = {}
-    loaded: list[tuple[_Candidate, Document]] = []
+    loaded: list[_Loaded] = []
     seen: set[str] = set()
-    for candidate in tqdm(
-        candidates, desc="Lesen", unit=" Dateien", disable=quiet or len(candidates) < 20
-    ):
+    for candidate in progress.each(candidates, "Lesen", "Dateien", lambda c: c.source, quiet):
         seen.add(candidate.source)
         old = previous.documents.get(candidate.source)
         try:
-            if (
-                old
-                and candidate.path.stat().st_size <= max_bytes
-                and (file_hash(candidate.path.read_bytes()) == old.content_hash)
-            ):
+            if old and _unchanged(candidate.path, old, limits.max_bytes):
                 kept[candidate.source] = old
                 report.unchanged.append(candidate.source)
                 continue
-            document = load_document(candidate.path, candidate.source, max_bytes)
-        except (DocumentError, OSError) as error:
-            reason = (
-                error.reason
-                if isinstance(error, DocumentError)
-                else (f"Die Datei lässt sich nicht lesen ({error.strerror}).")
+            document, chunks = read_and_chunk(
+                candidate.path,
+                candidate.source,
+                limits,
+                settings.chunk_size,
+                settings.chunk_overlap,
             )
-            report.failed.append((candidate.source, reason))
+        except DocumentError as error:
+            report.failed.append((candidate.source, error.reason))
             if old:  # an update that fails keeps the previous version
                 kept[candidate.source] = old
             continue
-        loaded.append((candidate, document))
+        loaded.append(_Loaded(candidate, document, chunks))
         report.notices.extend((candidate.source, note) for note in document.notices)
         report.pages_read += document.page_count
     return kept, loaded, seen
+
+
+def _unchanged(path: Path, old: DocumentRecord, max_bytes: int) -> bool:
+    try:
+        return path.stat().st_size <= max_bytes and file_hash(path.read_bytes()) == old.content_hash
+    except OSError as error:
+        raise DocumentError(
+            path, f"Die Datei lässt sich nicht lesen ({os_error_reason(error)})."
+        ) from error
 
 
 def _in_any(path: str, folders: list[Path]) -> bool:
@@ -255,26 +248,29 @@ def _keep_or_remove_unseen(
     previous: Manifest,
     seen: set[str],
     kept: dict[str, DocumentRecord],
-    folders: list[Path],
+    found: Collection,
     report: IngestReport,
 ) -> None:
-    """Documents not seen this run: removed if their scanned folder lost them, else kept."""
+    """Documents not seen this run: removed if their scanned folder lost them (or they are
+    links that now point out of it), kept if they lie in an unreadable folder or elsewhere."""
     for source, record in previous.documents.items():
         if source in seen or source in kept:
             continue
-        if _in_any(record.path, folders):
+        if source in found.refused or (
+            _in_any(record.path, found.folders) and not _in_any(record.path, found.unreadable)
+        ):
             report.removed.append(source)
         else:
-            kept[source] = record  # ingested from elsewhere; untouched by this run
+            kept[source] = record  # unreadable now, or ingested from elsewhere
 
 
 def _resolve_duplicates(
     kept: dict[str, DocumentRecord],
-    loaded: list[tuple[_Candidate, Document]],
+    loaded: list[_Loaded],
     previous: Manifest,
     folders: list[Path],
     report: IngestReport,
-) -> tuple[list[tuple[Path, Document]], dict[str, list[str]]]:
+) -> tuple[list[tuple[Path, Document, list[Chunk]]], dict[str, list[str]]]:
     """Loaded documents to index, and the aliases of byte- or text-identical duplicates."""
     # Kept records are the previous manifest's objects: remember their aliases before changing them.
     previous_aliases = {s: sorted(r.aliases) for s, r in previous.documents.items()}
@@ -284,14 +280,14 @@ def _resolve_duplicates(
         primaries.setdefault(record.text_hash, record.source)
         if _in_any(record.path, folders):
             record.aliases = []  # recomputed below from this run's files
-    fresh: list[tuple[Path, Document]] = []
-    for candidate, document in loaded:
+    fresh: list[tuple[Path, Document, list[Chunk]]] = []
+    for candidate, document, chunks in loaded:
         original = primaries.get(document.content_hash) or primaries.get(document.text_hash)
         if original and original != document.source:
             report.duplicates.append((document.source, original))
             continue
         primaries[document.content_hash] = primaries[document.text_hash] = document.source
-        fresh.append((candidate.path, document))
+        fresh.append((candidate.path, document, chunks))
         (report.updated if document.source in previous.documents else report.added).append(
             document.source
         )
@@ -315,6 +311,7 @@ def _write_version(
     embeddings: IndexEmbeddings,
     settings: Settings,
     quiet: bool,
+    lock: IndexLock,
 ) -> int:
     """Commit the kept documents' stored chunks and vectors plus ``new_chunks``; returns how
     many chunks were embedded (new chunks whose text is unchanged reuse their vector)."""
@@ -325,14 +322,19 @@ def _write_version(
     new_vectors, embedded = embed_chunks(
         new_chunks, embeddings, snapshot, settings.embedding_batch_size, quiet
     )
-    store.commit(manifest, kept_chunks + new_chunks, np.vstack([kept_vectors, new_vectors]))
+    store.commit(
+        manifest,
+        kept_chunks + new_chunks,
+        np.vstack([kept_vectors, new_vectors]),
+        before_switch=lock.verify,
+    )
     return embedded
 
 
 def remove_document(source: str, settings: Settings) -> DocumentRecord:
     """Remove one document (by its file name) from the index; the file itself stays."""
     store = IndexStore(settings.index_dir)
-    with exclusive_lock(settings.index_dir):
+    with exclusive_lock(settings.index_dir) as lock:
         snapshot = store.open()
         try:
             manifest = snapshot.manifest
@@ -347,6 +349,7 @@ def remove_document(source: str, settings: Settings) -> DocumentRecord:
                 Manifest(manifest.embedding_model, manifest.dimension, manifest.documents),
                 chunks,
                 vectors,
+                before_switch=lock.verify,
             )
             return removed
         finally:

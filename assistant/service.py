@@ -74,7 +74,17 @@ class Assistant:
             len(manifest.documents), manifest.chunk_count, self.snapshot().newest_date
         )
 
-    def validate(self, question: str) -> str:
+    def validate(self, question: object) -> str:
+        """The question with whitespace normalised; :class:`InputError` if it is unusable."""
+        if not isinstance(question, str):
+            raise InputError("Bitte geben Sie eine Frage als Text ein.")
+        try:
+            question.encode("utf-8")
+        except UnicodeEncodeError as error:  # lone surrogates from a broken client or paste
+            raise InputError(
+                "Ihre Frage enthält ungültige Zeichen (z. B. halbe Emoji-Zeichen). "
+                "Bitte geben Sie sie noch einmal ein."
+            ) from error
         question = " ".join(question.split())
         if not question:
             raise InputError("Bitte geben Sie eine Frage ein.")
@@ -85,14 +95,16 @@ class Assistant:
             )
         return question
 
-    def retrieve(self, question: str, history: Sequence[Turn] = ()) -> tuple[str, Retrieval]:
-        """The standalone form of the question and its retrieved passages."""
+    def retrieve(
+        self, question: str, history: Sequence[Turn] = (), k: int | None = None
+    ) -> tuple[str, Retrieval]:
+        """The standalone form of the question and its ``k`` (default: top_k) best passages."""
         query = standalone_question(question, history)
         retriever = HybridRetriever(
             self.snapshot(), self.embeddings, self.settings.max_per_document
         )
         return query, retriever.retrieve(
-            query, self.settings.top_k, asks_for_current_state(question)
+            query, self.settings.top_k if k is None else k, asks_for_current_state(question)
         )
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
