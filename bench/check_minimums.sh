@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Are the declared lower bounds true? Installs every dependency of pyproject.toml (runtime and
-# dev) at exactly its lower bound in a scratch venv, then runs the fast tests there.
+# Are the declared lower bounds true? Installs every runtime dependency of pyproject.toml at
+# exactly its lower bound in a scratch venv (the dev tools resolve freely around them), then
+# runs the fast tests there.
 #   bash bench/check_minimums.sh            # scratch venv under /tmp, removed afterwards
 #   KEEP=1 bash bench/check_minimums.sh     # keep it (its path is printed)
 # Network- and CPU-heavy (a full install); run it when a bound changes, not in `make test`.
@@ -15,7 +16,7 @@ import re
 import tomllib
 
 project = tomllib.load(open("pyproject.toml", "rb"))["project"]
-for spec in project["dependencies"] + project["optional-dependencies"]["dev"]:
+for spec in project["dependencies"]:
     match = re.match(r"([A-Za-z0-9_.-]+)(?:\[[^]]*\])?\s*(?:==|>=)\s*([^,;\s]+)", spec)
     if match:
         print(f"{match[1]}=={match[2]}")
