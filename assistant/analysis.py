@@ -22,6 +22,9 @@ from rapidfuzz.distance import Levenshtein
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ſ": "s"})
 _TOKEN = re.compile(r"\d{1,3}(?:\.\d{3})+(?!\d)|\d+(?:[.,]\d+)*|[^\W\d_]+(?:[-/][^\W\d_]+)*")
 _MIN_PART = 4  # shortest compound part that counts ("bau" in "Maschinenbau" does not)
+# Longest token treated as a word: real German compounds stay below it; longer tokens (a text
+# without spaces, a hash, a URL) are not split or repaired, which keeps analysis linear in length.
+MAX_WORD_CHARS = 64
 _LINKING = ("s", "es", "n", "en")
 _CACHE_LIMIT = 200_000  # per-word caches are emptied beyond this (a server sees endless typos)
 _EXTRA_STOPWORDS = """
@@ -162,11 +165,11 @@ class Vocabulary:
 
     def split_compound(self, word: str) -> list[str]:
         """Stems of the two parts of a compound whose parts occur in the corpus, else []."""
-        return _split(word, self.stems) if len(word) >= 2 * _MIN_PART else []
+        return _split(word, self.stems) if 2 * _MIN_PART <= len(word) <= MAX_WORD_CHARS else []
 
     def correct(self, word: str) -> str | None:
         """The corpus word a mistyped query word most likely means, or None."""
-        if word in self.counts or len(word) < 5 or word.isdigit():
+        if word in self.counts or not 5 <= len(word) <= MAX_WORD_CHARS or word.isdigit():
             return None
         limit = 1 if len(word) < 8 else 2
         candidates = [

@@ -12,10 +12,14 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from assistant.cleaning import BULLET as _BULLET
 from assistant.documents import Chunk, Document
 
 _HEADING_MAX_CHARS = 90
-_BULLET = re.compile(r"^\s*(?:[-–•▪●◦*]|\d{1,2}[.)])\s+")
+# pysbd is superlinear in paragraph length: longer paragraphs are cut at sentence ends (else at
+# spaces) into pieces of at most this many characters before it sees them.
+_SEGMENT_MAX_CHARS = 2000
+_SENTENCE_GAP = re.compile(r"(?<=[.!?])[\"“”»)]?\s+(?=[\"„“»(]?[A-ZÄÖÜ0-9])")
 
 
 @functools.cache
@@ -45,7 +49,29 @@ def _cached_sentences(paragraph: str) -> tuple[str, ...]:
 
 def split_sentences(paragraph: str) -> list[str]:
     """German sentences of one paragraph, whitespace-normalised (cached: answers re-read passages)."""
-    return list(_cached_sentences(paragraph))
+    if len(paragraph) <= _SEGMENT_MAX_CHARS:
+        return list(_cached_sentences(paragraph))
+    return [
+        s
+        for piece in bounded_pieces(paragraph, _SEGMENT_MAX_CHARS)
+        for s in _split_sentences(piece)
+    ]
+
+
+def bounded_pieces(text: str, limit: int) -> Iterator[str]:
+    """``text`` in consecutive pieces of at most ``limit`` characters, in linear time.
+
+    Each piece ends at the last sentence end inside the window, else at the last space, else
+    (a text without spaces) exactly at the limit.
+    """
+    start = 0
+    while len(text) - start > limit:
+        window = text[start : start + limit]
+        gaps = [m.start() for m in _SENTENCE_GAP.finditer(window, limit // 2)]
+        cut = gaps[-1] + 1 if gaps else window.rfind(" ", limit // 2) + 1 or limit
+        yield text[start : start + cut]
+        start += cut
+    yield text[start:]
 
 
 def _split_sentences(paragraph: str) -> list[str]:
@@ -74,8 +100,8 @@ def is_heading(paragraph: str) -> bool:
 
 def _hard_split(sentence: str, size: int) -> Iterator[str]:
     """Split an overlong 'sentence' (a table row, a list without punctuation) at word bounds."""
-    words, current = sentence.split(), ""
-    for word in words:
+    current = ""
+    for word in (piece for token in sentence.split() for piece in bounded_pieces(token, size)):
         if current and len(current) + len(word) + 1 > size:
             yield current
             current = word

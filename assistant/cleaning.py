@@ -11,6 +11,15 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
+from assistant.metadata import MONTH_PATTERN
+from assistant.residue import (
+    is_page_counter,
+    is_toc_entry,
+    rewrite_pipe_tables,
+    split_contact,
+    without_counters,
+)
+
 SOFT_HYPHEN = "\u00ad"
 # Words that follow a real, suspended hyphen: "Maschinenbau- und Zuliefererindustrie".
 _CONJUNCTIONS = {"und", "oder", "bzw", "sowie", "als", "wie", "noch", "bis"}
@@ -18,8 +27,8 @@ _PAGE_NUMBER_LINE = re.compile(
     r"^\s*(?:(?:seite|page|s\.)\s*\d+(?:\s*(?:von|/|of)\s*\d+)?|[-–—]?\s*\d{1,3}\s*[-–—]?|\d+\s*/\s*\d+)\s*$",
     re.IGNORECASE,
 )
-_TOC_LEADER = re.compile(r"(?:\s*\.){4,}\s*\d+\s*$|\s\.\s+\d{1,3}\s*$|…{2,}\s*\d+\s*$")
-_BULLET = re.compile(r"^\s*(?:[-–•▪●◦*]|\d{1,2}[.)]|[a-z][.)])\s+")
+# A list item; "7. März 2017 …" at the start of a wrapped line is a date, not item 7.
+BULLET = re.compile(rf"^\s*(?:[-–•▪●◦*]|\d{{1,2}}[.)](?!\s*(?i:{MONTH_PATTERN})\b)|[a-z][.)])\s+")
 _SENTENCE_END = re.compile(r"[.!?:;“”\"«»)]$")
 
 
@@ -32,33 +41,37 @@ def normalize_unicode(text: str) -> str:
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
 
 
-def _line_key(line: str) -> str:
-    """A page-independent form of a line: digits hidden, spaces folded."""
-    return re.sub(r"\d+", "#", re.sub(r"\s+", " ", line.strip().casefold()))
+def line_key(line: str) -> str:
+    """A page-independent form of a line: digits hidden, spaces and final stops folded."""
+    return re.sub(r"\d+", "#", re.sub(r"\s+", " ", line.strip().casefold())).rstrip(" .")
+
+
+def repeated_line_keys(pages: Sequence[str]) -> set[str]:
+    """Keys (:func:`line_key`) of the lines that repeat on most pages: headers and footers."""
+    if len(pages) < 2:
+        return set()
+    counts: Counter[str] = Counter()
+    for page in pages:
+        counts.update({line_key(line) for line in page.split("\n") if line.strip()})
+    threshold = max(2, (len(pages) + 1) // 2)
+    return {key for key, count in counts.items() if count >= threshold}
 
 
 def strip_running_lines(pages: Sequence[str]) -> list[str]:
     """Remove headers and footers that repeat on most pages, and bare page numbers."""
-    page_lines = [page.split("\n") for page in pages]
-    counts: Counter[str] = Counter()
-    for lines in page_lines:
-        counts.update({_line_key(line) for line in lines if line.strip()})
-    threshold = max(2, (len(pages) + 1) // 2)
-    repeated = (
-        {key for key, count in counts.items() if count >= threshold} if len(pages) > 1 else set()
-    )
+    repeated = repeated_line_keys(pages)
     cleaned = []
-    for lines in page_lines:
+    for page in pages:
         kept = [
             line
-            for line in lines
-            if _line_key(line) not in repeated and not _PAGE_NUMBER_LINE.match(line)
+            for line in page.split("\n")
+            if line_key(line) not in repeated and not _PAGE_NUMBER_LINE.match(line)
         ]
         cleaned.append("\n".join(kept))
     return cleaned
 
 
-def _join_hyphenated(current: str, following: str) -> str | None:
+def join_hyphenated(current: str, following: str) -> str | None:
     """Join a line ending in '-' with the next line, or None if the hyphen is real."""
     match = re.search(r"(\w+)-$", current)
     first = following.lstrip().split(" ", 1)[0]
@@ -85,7 +98,7 @@ def _breaks_before(lines: Sequence[str], index: int, width: int) -> bool:
     have fit, the line ended on purpose: a paragraph's last line, a heading, a title.
     """
     line, previous = lines[index], lines[index - 1]
-    if _BULLET.match(line):
+    if BULLET.match(line):
         return True
     next_word = line.split(" ", 1)[0]
     ended_on_purpose = len(previous) + 1 + len(next_word) < 0.9 * width  # slack: unknown wrap limit
@@ -100,11 +113,11 @@ def join_lines(text: str) -> str:
     width = _typical_width([line.strip() for line in text.split("\n") if line.strip()])
     for block in re.split(r"\n\s*\n", text):
         lines = [line.strip() for line in block.split("\n") if line.strip()]
-        lines = [line for line in lines if not _TOC_LEADER.search(line)]
+        lines = [line for line in lines if not is_toc_entry(line)]
         merged: list[str] = []
         for index, line in enumerate(lines):
             if merged:
-                joined = _join_hyphenated(merged[-1], line)
+                joined = join_hyphenated(merged[-1], line)
                 if joined is not None:
                     merged[-1] = joined
                     continue
@@ -116,10 +129,18 @@ def join_lines(text: str) -> str:
     return "\n\n".join(paragraphs)
 
 
-def clean_text(text: str) -> str:
-    """Full cleanup of one page or document text."""
-    text = normalize_unicode(text)
-    text = join_lines(text)
+def clean_text(text: str, contact: list[str] | None = None) -> str:
+    """Full cleanup of one page or document text; letterhead contact lines go to ``contact``."""
+    lines = rewrite_pipe_tables(normalize_unicode(text).split("\n"))
+    lines = [
+        without_counters(line)
+        for line in lines
+        if not is_page_counter(line) and not is_toc_entry(line)
+    ]
+    lines, removed = split_contact(lines)
+    if contact is not None:
+        contact.extend(removed)
+    text = join_lines("\n".join(lines))
     return re.sub(r"[ ]{2,}", " ", text).strip()
 
 
@@ -132,19 +153,14 @@ def mend_page_breaks(pages: Sequence[str]) -> list[str]:
     mended = list(pages)
     for index in range(len(mended) - 1):
         current, following = mended[index].rstrip(), mended[index + 1].lstrip()
-        if (
-            not current
-            or not following
-            or _SENTENCE_END.search(current)
-            or _BULLET.match(following)
-        ):
+        if not current or not following or _SENTENCE_END.search(current) or BULLET.match(following):
             continue
         first_paragraph, _, rest = following.partition("\n\n")
         match = re.search(r"[.!?](?=\s|$)", first_paragraph)
         if match is None or len(first_paragraph[: match.end()]) > 600:
             continue
         carried = first_paragraph[: match.end()]
-        joined = _join_hyphenated(current, carried)
+        joined = join_hyphenated(current, carried)
         mended[index] = joined if joined is not None else f"{current} {carried}"
         remainder = first_paragraph[match.end() :].strip()
         mended[index + 1] = "\n\n".join(part for part in (remainder, rest) if part)

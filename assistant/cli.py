@@ -81,6 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="Übersicht als ein JSON-Objekt ausgeben"
     )
     ingest.add_argument(
+        "--no-copy",
+        dest="copy_into_corpus",
+        action="store_const",
+        const=False,
+        help="Dateien außerhalb von corpus/ nicht dorthin kopieren (ihre Quellenlinks "
+        "funktionieren dann nicht)",
+    )
+    ingest.add_argument(
         "--chunk-size", type=whole_number, metavar="ZEICHEN", help="Abschnittslänge in Zeichen"
     )
     ingest.add_argument(
@@ -122,17 +130,22 @@ FLAGS = {
     "chunk_size": "--chunk-size",
     "chunk_overlap": "--chunk-overlap",
     "max_file_mb": "--max-file-mb",
+    "copy_into_corpus": "--no-copy",
     "host": "--host",
     "port": "--port",
     "llm": "--llm",
 }
 
 
+def _flag_value(args: argparse.Namespace, field: str, option: str) -> Any:
+    """The value of a flag: stored under the field's name or under the option's."""
+    value = getattr(args, field, None)
+    return value if value is not None else getattr(args, option[2:].replace("-", "_"), None)
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
     """Defaults, ``.env`` and environment, overridden by the flags that were given."""
-    flags = {
-        field: getattr(args, option[2:].replace("-", "_"), None) for field, option in FLAGS.items()
-    }
+    flags = {field: _flag_value(args, field, option) for field, option in FLAGS.items()}
     for name in unknown_variables(dict(os.environ)):
         log.warning("Unbekannte Einstellung %s wird ignoriert (Tippfehler?).", name)
     try:
@@ -170,7 +183,7 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         _print_json(ingest_json(report))
     elif not args.quiet:
-        _print_ingest_summary(report)
+        _print_ingest_summary(report, settings)
     for name, reason in report.failed:
         print(f"FEHLER {name}: {reason}", file=sys.stderr)
     if report.failed:
@@ -181,7 +194,7 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if report.failed else 0
 
 
-def _print_ingest_summary(report: IngestReport) -> None:
+def _print_ingest_summary(report: IngestReport, settings: Settings) -> None:
     print(
         "Probelauf – nichts wurde geschrieben. Ergebnis wäre:"
         if report.dry_run
@@ -210,6 +223,12 @@ def _print_ingest_summary(report: IngestReport) -> None:
         print(f"  Duplikat: {name} (gleicher Inhalt wie {original}, nur einmal gespeichert)")
     for name, reason in report.skipped:
         print(f"  Übersprungen: {name} ({reason})")
+    for original, stored in report.copied:
+        print(f"  In den Korpus kopiert: {original} → {settings.corpus_dir / stored}")
+    for name, reason in report.unlinked:
+        print(f"  Hinweis: {name} {reason}")
+    for name, note in report.notices:
+        print(f"  Hinweis zu {name}: {note}")
 
 
 def run_remove(args: argparse.Namespace, settings: Settings) -> int:
@@ -253,20 +272,34 @@ def _by_date(manifest: Manifest) -> list[DocumentRecord]:
 
 def run_status(args: argparse.Namespace, settings: Settings) -> int:
     """Exit 0; 3 when there is no usable index."""
+    from assistant.errors import IndexDamagedError, IndexMissingError
     from assistant.store.index_store import IndexStore
+    from assistant.store.integrity import verify_version
 
-    snapshot = IndexStore(settings.index_dir).open()
+    store = IndexStore(settings.index_dir)
+    warning = store.pointer_problem()
+    if warning:
+        print(f"Warnung: {warning}", file=sys.stderr)
+    version = store.current_version()
+    if version is None:
+        raise IndexMissingError(settings.index_dir)
+    problems = verify_version(store.versions_dir / version)
+    if problems:
+        raise IndexDamagedError(
+            settings.index_dir, [f"Version {version}: {problems[0]}", *problems[1:]]
+        )
+    snapshot = store.open()
     try:
         if args.json:
             _print_json(status_json(settings, snapshot))
         else:
-            _print_status(settings, snapshot)
+            _print_status(settings, snapshot, verbose=args.verbose)
     finally:
         snapshot.close()
     return 0
 
 
-def _print_status(settings: Settings, snapshot: IndexSnapshot) -> None:
+def _print_status(settings: Settings, snapshot: IndexSnapshot, verbose: bool = False) -> None:
     from assistant.documents import format_date
 
     manifest = snapshot.manifest
@@ -274,6 +307,7 @@ def _print_status(settings: Settings, snapshot: IndexSnapshot) -> None:
         [
             ("Index", str(settings.index_dir)),
             ("Version", snapshot.version),
+            ("Prüfung", "in Ordnung (Manifest, Vektoren, Dokumentenspeicher, Stichwortindex)"),
             ("Dokumente", str(len(manifest.documents))),
             ("Abschnitte", str(manifest.chunk_count)),
             ("Embedding-Modell", f"{manifest.embedding_model} ({manifest.dimension} Dimensionen)"),
@@ -287,6 +321,23 @@ def _print_status(settings: Settings, snapshot: IndexSnapshot) -> None:
         print(
             f"  {format_date(record.date):>12}  {record.source}  [{record.chunk_count} Abschnitte]{aliases}"
         )
+        if verbose:
+            _print_provenance(record)
+
+
+def _print_provenance(record: DocumentRecord) -> None:
+    """``status --verbose``: each metadata value with where ingest found it."""
+    origin = record.provenance
+    for label, value, key in (
+        ("Titel", record.title, "title"),
+        ("Datum", record.date or "ohne Datum", "date"),
+        ("Herausgeber", record.publisher or "unbekannt", "publisher"),
+    ):
+        print(f"      {label}: {value}" + (f"  (aus: {origin[key]})" if key in origin else ""))
+    if record.contact:
+        print(f"      Kontakt: {record.contact}")
+    if record.ocr_pages:
+        print(f"      Texterkennung (OCR): Seite(n) {', '.join(map(str, record.ocr_pages))}")
 
 
 def _show_progress_lines() -> None:

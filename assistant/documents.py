@@ -6,7 +6,7 @@ chunking turns it into :class:`Chunk` records; retrieval returns :class:`Passage
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 DocumentKind = Literal["press_release", "strategy_paper", "web_page", "document"]
@@ -60,6 +60,11 @@ class Document:
     content_hash: str = ""  # hash of the raw file bytes
     text_hash: str = ""  # hash of the clean text, to detect text-identical duplicates
     page_count: int = 1
+    # Where title, date and publisher came from, in German ("Kopfzeile „Stand: Mai 2019“").
+    provenance: dict[str, str] = field(default_factory=dict)
+    contact: str | None = None  # the letterhead's contact block (press office, phone), not text
+    ocr_pages: list[int] = field(default_factory=list)  # page numbers recognised by OCR
+    notices: list[str] = field(default_factory=list)  # German notes for the ingest report
 
     @property
     def text(self) -> str:

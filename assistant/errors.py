@@ -65,6 +65,51 @@ class IndexFormatError(AssistantError):
         )
 
 
+class IndexDamagedError(IndexFormatError):
+    """The live version's files contradict each other or cannot be read (e.g. truncated)."""
+
+    def __init__(self, index_dir: Path, problems: list[str]) -> None:
+        self.problems = problems
+        AssistantError.__init__(
+            self,
+            f"Der Index in „{index_dir}“ ist beschädigt: {'; '.join(problems)}. "
+            "Die Dokumente selbst sind nicht betroffen. Bauen Sie den Index neu auf: "
+            "`assistant ingest --rebuild`.",
+        )
+
+
+class IndexWriteError(AssistantError):
+    """A new index version could not be written (disk full, no permission, I/O error)."""
+
+    exit_code = 6
+
+    def __init__(self, index_dir: Path, error: OSError | str) -> None:
+        detail = os_error_reason(error) if isinstance(error, OSError) else error
+        super().__init__(
+            f"Der Index in „{index_dir}“ konnte nicht geschrieben werden ({detail}). "
+            "Der bisherige Index bleibt unverändert in Betrieb. Beheben Sie die Ursache und "
+            "starten Sie den Ingest erneut."
+        )
+
+
+def os_error_reason(error: OSError) -> str:
+    """What an OS error means, in German, with what to do where that is clear."""
+    import errno
+
+    reasons = {
+        errno.ENOSPC: "kein Speicherplatz mehr auf dem Datenträger – schaffen Sie Platz",
+        errno.EDQUOT: "das Speicherkontingent ist erschöpft – schaffen Sie Platz",
+        errno.EFBIG: "die Datei wird zu groß für das Dateisystem oder die Prozessgrenze",
+        errno.EACCES: "keine Berechtigung – prüfen Sie die Zugriffsrechte",
+        errno.EPERM: "keine Berechtigung – prüfen Sie die Zugriffsrechte",
+        errno.EROFS: "das Dateisystem ist schreibgeschützt",
+        errno.EIO: "Schreib- oder Lesefehler – prüfen Sie freien Speicherplatz und Datenträger",
+        errno.ENOENT: "nicht gefunden – wurde sie gerade verschoben oder gelöscht",
+        errno.ELOOP: "Verknüpfung im Kreis",
+    }
+    return reasons.get(error.errno or 0, f"Systemfehler: {error.strerror or error}")
+
+
 class IngestLockedError(AssistantError):
     exit_code = 4
 
@@ -72,6 +117,19 @@ class IngestLockedError(AssistantError):
         super().__init__(
             f"In „{index_dir}“ läuft bereits ein anderer Ingest ({holder}). "
             "Warten Sie, bis er fertig ist, und starten Sie dann erneut."
+        )
+
+
+class LockLostError(AssistantError):
+    """The ingest's lock is no longer the one on disk; it must not commit."""
+
+    exit_code = 4
+
+    def __init__(self, index_dir: Path) -> None:
+        super().__init__(
+            f"Der Index-Ordner „{index_dir}“ wurde während des Ingests ersetzt oder verschoben; "
+            "die Ergebnisse dieses Laufs wurden verworfen, nichts wurde geschrieben. "
+            "Starten Sie den Ingest erneut."
         )
 
 

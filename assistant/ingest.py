@@ -7,22 +7,30 @@ previously indexed version. Nothing is written when nothing changed.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from assistant import progress
-from assistant.chunking import chunk_document
+from assistant.corpus_copy import bring_into_corpus
 from assistant.documents import Chunk, Document
 from assistant.embeddings import IndexEmbeddings, load_embeddings
-from assistant.errors import DocumentError, DocumentNotIndexedError, IndexMissingError
-from assistant.loading import file_hash, is_supported, load_document
+from assistant.errors import (
+    DocumentError,
+    DocumentNotIndexedError,
+    IndexMissingError,
+    os_error_reason,
+)
+from assistant.ingest_file import WorkLimits, display_name, read_and_chunk
+from assistant.loading import file_hash, is_supported
 from assistant.settings import Settings
 from assistant.store.index_store import IndexSnapshot, IndexStore, embed_hash
-from assistant.store.locking import exclusive_lock
+from assistant.store.locking import IndexLock, exclusive_lock
 from assistant.store.manifest import DocumentRecord, Manifest
 
 log = logging.getLogger(__name__)
@@ -47,6 +55,10 @@ class IngestReport:
     version: str | None = None
 
     duplicates_changed: bool = False
+    # ingest: files copied into corpus/ (read from, stored as); sources whose links will not work
+    copied: list[tuple[str, str]] = field(default_factory=list)
+    unlinked: list[tuple[str, str]] = field(default_factory=list)
+    notices: list[tuple[str, str]] = field(default_factory=list)  # (source, German note)
 
     @property
     def changed(self) -> bool:
@@ -55,37 +67,116 @@ class IngestReport:
 
 @dataclass
 class _Candidate:
-    path: Path
-    source: str  # the document's id: its path relative to the scanned folder
+    path: Path  # absolute, the link itself for a permitted link inside the folder
+    source: str  # the document's id: its path relative to the scanned folder (valid Unicode)
 
 
-def _collect(paths: Iterable[Path], report: IngestReport) -> tuple[list[_Candidate], list[Path]]:
-    """Files to ingest and the folders that were scanned completely."""
-    candidates: list[_Candidate] = []
-    folders: list[Path] = []
+class _Loaded(NamedTuple):
+    candidate: _Candidate
+    document: Document
+    chunks: list[Chunk]
+
+
+@dataclass
+class _Collection:
+    candidates: list[_Candidate] = field(default_factory=list)
+    folders: list[Path] = field(default_factory=list)  # scanned completely or in part
+    unreadable: list[Path] = field(default_factory=list)  # their documents are kept as they are
+    refused: set[str] = field(default_factory=set)  # links out of the folder: never kept
+
+
+def _collect(paths: Iterable[Path], report: IngestReport) -> _Collection:
+    """Files to ingest from the given files and folders (hidden ones left out)."""
+    found = _Collection()
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            folders.append(path.resolve())
-            for file in sorted(p for p in path.rglob("*") if p.is_file()):
-                relative = file.relative_to(path)
-                if any(part.startswith(".") for part in relative.parts):
-                    continue
-                if is_supported(file):
-                    candidates.append(_Candidate(file, relative.as_posix()))
-                else:
-                    report.skipped.append((relative.as_posix(), "Dateityp wird nicht unterstützt"))
+            root = path.resolve()
+            found.folders.append(root)
+            _scan(root, found, report)
         elif path.is_file():
-            candidates.append(_Candidate(path, path.name))
+            found.candidates.append(_Candidate(path.absolute(), display_name(path.name)))
         else:
-            report.failed.append((str(path), "Datei oder Ordner nicht gefunden."))
-    return candidates, folders
+            report.failed.append((display_name(str(path)), "Datei oder Ordner nicht gefunden."))
+    return found
+
+
+def _scan(root: Path, found: _Collection, report: IngestReport) -> None:
+    """Walk ``root`` without following links; unreadable folders are reported, not emptied."""
+
+    def unreadable(error: OSError) -> None:
+        folder = Path(error.filename)
+        found.unreadable.append(folder)
+        name = display_name(folder.relative_to(root).as_posix()) if folder != root else str(root)
+        report.failed.append(
+            (
+                f"{name}/",
+                f"Der Ordner lässt sich nicht lesen ({os_error_reason(error)}). Seine Dokumente "
+                "bleiben unverändert im Index.",
+            )
+        )
+
+    first = len(found.candidates)
+    for folder, subfolders, files in os.walk(root, onerror=unreadable):
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+        for name in sorted(subfolders):
+            if (Path(folder) / name).is_symlink():
+                _refuse(root, Path(folder) / name, found, report)
+        for name in sorted(files):
+            if not name.startswith("."):
+                _consider(root, Path(folder) / name, found, report)
+    # A file and a link to it are duplicates: the file itself is the one stored.
+    found.candidates[first:] = sorted(found.candidates[first:], key=lambda c: c.path.is_symlink())
+
+
+def _consider(root: Path, file: Path, found: _Collection, report: IngestReport) -> None:
+    source = display_name(file.relative_to(root).as_posix())
+    if file.is_symlink() and not _link_stays_inside(root, file):
+        _refuse(root, file, found, report)
+    elif not file.is_file():
+        report.failed.append(
+            (source, "Keine gewöhnliche Datei (z. B. eine Pipe oder ein Gerät); nicht eingelesen.")
+        )
+    elif is_supported(file):
+        found.candidates.append(_Candidate(file, source))
+    else:
+        report.skipped.append((source, "Dateityp wird nicht unterstützt"))
+
+
+def _link_stays_inside(root: Path, link: Path) -> bool:
+    """A link may point to a visible regular file inside the scanned folder, nowhere else."""
+    target = link.resolve()
+    if not target.is_relative_to(root) or not target.is_file():
+        return False
+    return not any(part.startswith(".") for part in target.relative_to(root).parts)
+
+
+def _refuse(root: Path, link: Path, found: _Collection, report: IngestReport) -> None:
+    source = display_name(link.relative_to(root).as_posix())
+    if link.is_dir():
+        if link.resolve().is_relative_to(root):
+            report.skipped.append((source, "Verknüpfung auf einen Ordner; wird nicht verfolgt"))
+            return
+        reason = "Die Verknüpfung zeigt auf einen Ordner außerhalb des eingelesenen Ordners"
+    else:
+        reason = (
+            "Die Verknüpfung zeigt auf keine sichtbare Datei innerhalb des eingelesenen Ordners "
+            f"(Ziel: {display_name(os.readlink(link))})"
+        )
+    found.refused.add(source)
+    report.failed.append(
+        (
+            source,
+            f"{reason}; aus Sicherheitsgründen nicht eingelesen. Kopieren Sie das Dokument "
+            "in den Ordner, statt es zu verknüpfen.",
+        )
+    )
 
 
 def _record(document: Document, path: Path, chunk_count: int) -> DocumentRecord:
     return DocumentRecord(
         source=document.source,
-        path=str(path.resolve()),
+        path=str(path),
         title=document.title,
         date=document.date,
         publisher=document.publisher,
@@ -95,6 +186,9 @@ def _record(document: Document, path: Path, chunk_count: int) -> DocumentRecord:
         page_count=document.page_count,
         chunk_count=chunk_count,
         ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        provenance=document.provenance,
+        contact=document.contact,
+        ocr_pages=document.ocr_pages,
     )
 
 
@@ -134,7 +228,7 @@ def ingest(
     """Bring the index up to date with the given files and folders."""
     report = IngestReport(dry_run=dry_run)
     store = IndexStore(settings.index_dir)
-    with exclusive_lock(settings.index_dir):
+    with exclusive_lock(settings.index_dir) as lock:
         embeddings = embeddings or load_embeddings(settings.embedding_model)
         snapshot = None if rebuild else _open_previous(store, embeddings.model_id)
         try:
@@ -143,10 +237,11 @@ def ingest(
                 if snapshot
                 else Manifest(embeddings.model_id, embeddings.dimension)
             )
-            candidates, folders = _collect(paths, report)
-            kept, loaded, seen = _read(candidates, previous, settings, report, quiet)
-            _keep_or_remove_unseen(previous, seen, kept, folders, report)
-            fresh, aliases = _resolve_duplicates(kept, loaded, previous, folders, report)
+            found = _collect(paths, report)
+            _bring_into_corpus(found.candidates, settings, report)
+            kept, loaded, seen = _read(found.candidates, previous, settings, report, quiet)
+            _keep_or_remove_unseen(previous, seen, kept, found, report)
+            fresh, aliases = _resolve_duplicates(kept, loaded, previous, found.folders, report)
             report.documents_total = len(kept) + len(fresh)
             report.chunks_total = sum(r.chunk_count for r in kept.values())
             if dry_run or not report.changed:
@@ -155,16 +250,21 @@ def ingest(
                 embeddings.model_id, embeddings.dimension, dict(sorted(kept.items()))
             )
             new_chunks: list[Chunk] = []
-            for path, document in fresh:
-                document_chunks = chunk_document(
-                    document, settings.chunk_size, settings.chunk_overlap
-                )
+            for path, document, document_chunks in fresh:
                 record = _record(document, path, len(document_chunks))
                 record.aliases = aliases.get(document.source, [])
                 manifest.documents[document.source] = record
                 new_chunks.extend(document_chunks)
             report.chunks_embedded = _write_version(
-                store, snapshot, manifest, sorted(kept), new_chunks, embeddings, settings, quiet
+                store,
+                snapshot,
+                manifest,
+                sorted(kept),
+                new_chunks,
+                embeddings,
+                settings,
+                quiet,
+                lock,
             )
             report.version = store.current_version()
             report.chunks_total = manifest.chunk_count
@@ -172,6 +272,18 @@ def ingest(
         finally:
             if snapshot is not None:
                 snapshot.close()
+
+
+def _bring_into_corpus(
+    candidates: list[_Candidate], settings: Settings, report: IngestReport
+) -> None:
+    copies = bring_into_corpus(
+        list(candidates),
+        settings.corpus_dir,
+        copy=settings.copy_into_corpus,
+        dry_run=report.dry_run,
+    )
+    report.copied, report.unlinked = copies.copied, copies.unlinked
 
 
 def _open_previous(store: IndexStore, model_id: str) -> IndexSnapshot | None:
@@ -187,38 +299,45 @@ def _read(
     settings: Settings,
     report: IngestReport,
     quiet: bool,
-) -> tuple[dict[str, DocumentRecord], list[tuple[_Candidate, Document]], set[str]]:
+) -> tuple[dict[str, DocumentRecord], list[_Loaded], set[str]]:
     """Unchanged records (by source), newly loaded documents, and every source seen."""
-    max_bytes = int(settings.max_file_mb * 1_000_000)
+    limits = WorkLimits.of(settings)
     kept: dict[str, DocumentRecord] = {}
-    loaded: list[tuple[_Candidate, Document]] = []
+    loaded: list[_Loaded] = []
     seen: set[str] = set()
     for candidate in progress.each(candidates, "Lesen", "Dateien", lambda c: c.source, quiet):
         seen.add(candidate.source)
         old = previous.documents.get(candidate.source)
         try:
-            if (
-                old
-                and candidate.path.stat().st_size <= max_bytes
-                and (file_hash(candidate.path.read_bytes()) == old.content_hash)
-            ):
+            if old and _unchanged(candidate.path, old, limits.max_bytes):
                 kept[candidate.source] = old
                 report.unchanged.append(candidate.source)
                 continue
-            document = load_document(candidate.path, candidate.source, max_bytes)
-        except (DocumentError, OSError) as error:
-            reason = (
-                error.reason
-                if isinstance(error, DocumentError)
-                else (f"Die Datei lässt sich nicht lesen ({error.strerror}).")
+            document, chunks = read_and_chunk(
+                candidate.path,
+                candidate.source,
+                limits,
+                settings.chunk_size,
+                settings.chunk_overlap,
             )
-            report.failed.append((candidate.source, reason))
+        except DocumentError as error:
+            report.failed.append((candidate.source, error.reason))
             if old:  # an update that fails keeps the previous version
                 kept[candidate.source] = old
             continue
-        loaded.append((candidate, document))
+        loaded.append(_Loaded(candidate, document, chunks))
+        report.notices.extend((candidate.source, note) for note in document.notices)
         report.pages_read += document.page_count
     return kept, loaded, seen
+
+
+def _unchanged(path: Path, old: DocumentRecord, max_bytes: int) -> bool:
+    try:
+        return path.stat().st_size <= max_bytes and file_hash(path.read_bytes()) == old.content_hash
+    except OSError as error:
+        raise DocumentError(
+            path, f"Die Datei lässt sich nicht lesen ({os_error_reason(error)})."
+        ) from error
 
 
 def _in_any(path: str, folders: list[Path]) -> bool:
@@ -229,26 +348,29 @@ def _keep_or_remove_unseen(
     previous: Manifest,
     seen: set[str],
     kept: dict[str, DocumentRecord],
-    folders: list[Path],
+    found: _Collection,
     report: IngestReport,
 ) -> None:
-    """Documents not seen this run: removed if their scanned folder lost them, else kept."""
+    """Documents not seen this run: removed if their scanned folder lost them (or they are
+    links that now point out of it), kept if they lie in an unreadable folder or elsewhere."""
     for source, record in previous.documents.items():
         if source in seen or source in kept:
             continue
-        if _in_any(record.path, folders):
+        if source in found.refused or (
+            _in_any(record.path, found.folders) and not _in_any(record.path, found.unreadable)
+        ):
             report.removed.append(source)
         else:
-            kept[source] = record  # ingested from elsewhere; untouched by this run
+            kept[source] = record  # unreadable now, or ingested from elsewhere
 
 
 def _resolve_duplicates(
     kept: dict[str, DocumentRecord],
-    loaded: list[tuple[_Candidate, Document]],
+    loaded: list[_Loaded],
     previous: Manifest,
     folders: list[Path],
     report: IngestReport,
-) -> tuple[list[tuple[Path, Document]], dict[str, list[str]]]:
+) -> tuple[list[tuple[Path, Document, list[Chunk]]], dict[str, list[str]]]:
     """Loaded documents to index, and the aliases of byte- or text-identical duplicates."""
     # Kept records are the previous manifest's objects: remember their aliases before changing them.
     previous_aliases = {s: sorted(r.aliases) for s, r in previous.documents.items()}
@@ -258,14 +380,14 @@ def _resolve_duplicates(
         primaries.setdefault(record.text_hash, record.source)
         if _in_any(record.path, folders):
             record.aliases = []  # recomputed below from this run's files
-    fresh: list[tuple[Path, Document]] = []
-    for candidate, document in loaded:
+    fresh: list[tuple[Path, Document, list[Chunk]]] = []
+    for candidate, document, chunks in loaded:
         original = primaries.get(document.content_hash) or primaries.get(document.text_hash)
         if original and original != document.source:
             report.duplicates.append((document.source, original))
             continue
         primaries[document.content_hash] = primaries[document.text_hash] = document.source
-        fresh.append((candidate.path, document))
+        fresh.append((candidate.path, document, chunks))
         (report.updated if document.source in previous.documents else report.added).append(
             document.source
         )
@@ -289,6 +411,7 @@ def _write_version(
     embeddings: IndexEmbeddings,
     settings: Settings,
     quiet: bool,
+    lock: IndexLock,
 ) -> int:
     """Commit the kept documents' stored chunks and vectors plus ``new_chunks``; returns how
     many chunks were embedded (new chunks whose text is unchanged reuse their vector)."""
@@ -299,14 +422,19 @@ def _write_version(
     new_vectors, embedded = embed_chunks(
         new_chunks, embeddings, snapshot, settings.embedding_batch_size, quiet
     )
-    store.commit(manifest, kept_chunks + new_chunks, np.vstack([kept_vectors, new_vectors]))
+    store.commit(
+        manifest,
+        kept_chunks + new_chunks,
+        np.vstack([kept_vectors, new_vectors]),
+        before_switch=lock.verify,
+    )
     return embedded
 
 
 def remove_document(source: str, settings: Settings) -> DocumentRecord:
     """Remove one document (by its file name) from the index; the file itself stays."""
     store = IndexStore(settings.index_dir)
-    with exclusive_lock(settings.index_dir):
+    with exclusive_lock(settings.index_dir) as lock:
         snapshot = store.open()
         try:
             manifest = snapshot.manifest
@@ -321,6 +449,7 @@ def remove_document(source: str, settings: Settings) -> DocumentRecord:
                 Manifest(manifest.embedding_model, manifest.dimension, manifest.documents),
                 chunks,
                 vectors,
+                before_switch=lock.verify,
             )
             return removed
         finally:

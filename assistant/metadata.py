@@ -31,8 +31,9 @@ _MONTH_NUMBER.update(
     }
 )
 _MONTHS = "|".join(sorted((re.escape(m) for m in _MONTH_NUMBER), key=len, reverse=True))
+MONTH_PATTERN = _MONTHS  # German month names and abbreviations, for other modules' patterns
 _NUMERIC = re.compile(r"\b(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})\b")
-_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _SPELLED = re.compile(rf"\b(\d{{1,2}})\.\s*({_MONTHS})\.?\s+(\d{{4}})\b", re.IGNORECASE)
 _MONTH_YEAR = re.compile(rf"\b({_MONTHS})\.?\s+(\d{{4}})\b", re.IGNORECASE)
 # A dateline: "Datum: 06.12.2015", "Stand: 02.12.2019", "Dresden, 18. Januar 2022", a bare date.
@@ -79,17 +80,70 @@ def is_dateline(line: str) -> bool:
     return bool(_DATELINE.match(line))
 
 
-def date_from_text(paragraphs: Iterable[str], lines_to_search: int = 40) -> str | None:
-    """The publication date from a document's dateline near its start."""
-    for index, paragraph in enumerate(paragraphs):
-        if index >= lines_to_search:
-            break
-        if is_dateline(paragraph):
-            return parse_date(paragraph)
+_LABELLED_DATE = re.compile(
+    r"^(?P<label>(?:zuletzt\s+)?(?:veröffentlicht|erschienen|aktualisiert|datum|stand|date|"
+    r"published|updated|last\s+updated))(?:\s+am)?\s*:?\s*(?P<rest>.{4,60})$",
+    re.IGNORECASE,
+)
+# Trust of a head line's date, lower is better: a publication label, a dateline, "Stand", an update.
+_LABEL_RANK = {"veröffentlicht": 0, "erschienen": 0, "datum": 0, "date": 0, "published": 0}
+_DATELINE_RANK, _STAND_RANK, _UPDATE_RANK = 1, 2, 3
+
+
+def _head_date(line: str) -> tuple[int, str] | None:
+    """(trust rank, ISO date) of a head line that states a date, else None."""
+    labelled = _LABELLED_DATE.match(line)
+    if labelled:
+        label = labelled["label"].casefold()
+        rest = labelled["rest"]
+        parsed = parse_date(rest) if is_dateline(rest) or _date_first(rest) else None
+        if parsed:
+            if label in _LABEL_RANK:
+                return _LABEL_RANK[label], parsed
+            return (_STAND_RANK if label == "stand" else _UPDATE_RANK), parsed
+    if is_dateline(line):
+        parsed = parse_date(line)
+        return (_DATELINE_RANK, parsed) if parsed else None
     return None
 
 
+def _date_first(text: str) -> bool:
+    """True if ``text`` starts with a date ("15.11.2019 – Meldung …")."""
+    return bool(
+        re.match(
+            rf"(?:\d{{1,2}}\.\s?\d{{1,2}}\.\s?\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}\.\s*(?:{_MONTHS})|(?:{_MONTHS})\.?\s+\d{{4}})",
+            text,
+            re.IGNORECASE,
+        )
+    )
+
+
+def date_from_head(lines: Iterable[str], lines_to_search: int = 40) -> tuple[str, str] | None:
+    """The publication date a document's head states, and the line it came from.
+
+    Only whole lines that are about a date count: a "Veröffentlicht:"/"Datum:" line, a
+    dateline ("Dresden, 3. Dezember 2015"), a title-page date ("November 2016"), a "Stand:"
+    line, an "Aktualisiert:" line, trusted in this order; never a date inside a sentence.
+    """
+    best: tuple[int, str, str] | None = None
+    searched = 0
+    for raw in lines:
+        line = " ".join(raw.strip(" *_>#|").split())
+        if not line:
+            continue
+        searched += 1
+        if searched > lines_to_search:
+            break
+        found = _head_date(line)
+        if found and (best is None or found[0] < best[0]):
+            best = (found[0], found[1], line)
+    if best is None:
+        return None
+    return best[1], f"Kopfzeile „{best[2]}“"
+
+
 def date_from_file_name(name: str) -> str | None:
+    """'2017-03-07_medieninformation.pdf' → '2017-03-07'."""
     match = re.match(r"(\d{4})-(\d{2})-(\d{2})", name)
     return _valid(int(match[1]), int(match[2]), int(match[3])) if match else None
 

@@ -74,7 +74,17 @@ class Assistant:
             len(manifest.documents), manifest.chunk_count, self.snapshot().newest_date
         )
 
-    def validate(self, question: str) -> str:
+    def validate(self, question: object) -> str:
+        """The question with whitespace normalised; :class:`InputError` if it is unusable."""
+        if not isinstance(question, str):
+            raise InputError("Bitte geben Sie eine Frage als Text ein.")
+        try:
+            question.encode("utf-8")
+        except UnicodeEncodeError as error:  # lone surrogates from a broken client or paste
+            raise InputError(
+                "Ihre Frage enthält ungültige Zeichen (z. B. halbe Emoji-Zeichen). "
+                "Bitte geben Sie sie noch einmal ein."
+            ) from error
         question = " ".join(question.split())
         if not question:
             raise InputError("Bitte geben Sie eine Frage ein.")

@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     chunk_size: int = Field(900, ge=200, description="target chunk length in characters")
     chunk_overlap: int = Field(200, ge=0, description="overlap between chunks in characters")
     max_file_mb: float = Field(50.0, gt=0, description="larger files are refused")
+    # work limits (robust): per file, so one hostile or huge file cannot stall an ingest
+    max_file_chars: int = Field(2_000_000, ge=1000, description="clean text characters per file")
+    max_file_pages: int = Field(2000, ge=1, description="pages per PDF")
+    max_file_chunks: int = Field(4000, ge=1, description="chunks per file")
+    max_file_seconds: float = Field(
+        300.0, gt=0, description="reading (with OCR) and chunking time per file"
+    )
+    # ingest: files from outside corpus_dir are copied into it so that source links open
+    copy_into_corpus: bool = True
 
     top_k: int = Field(10, ge=1, description="passages returned by retrieval")
     max_per_document: int = Field(3, ge=1)

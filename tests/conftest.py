@@ -6,16 +6,18 @@
 - ``fake_embeddings``: a deterministic hashing embedder (``tests/fakes.py``), for speed.
 - ``real_embeddings``: the bundled default model, loaded once per session (mark tests ``slow``).
 - ``make_pdf``: writes a real PDF with reportlab, one list of lines per page.
-- ``run_cli``: runs ``python -m assistant …`` in a subprocess, without ``ASSISTANT_*`` variables.
+- ``run_cli``: runs ``python -m assistant …`` in a subprocess, without ``ASSISTANT_*`` variables
+  (except a temporary ``ASSISTANT_CORPUS_DIR``).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,20 @@ def _existing(path: Path) -> Path:
     if not path.is_dir():
         pytest.skip(f"shared test data missing: {path}")
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def corpus_outside_the_repository(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Ingest copies files from outside ``corpus_dir`` into it; in tests that folder is a
+    temporary one (``ASSISTANT_CORPUS_DIR``), never the repository's corpus/."""
+    corpus = tmp_path_factory.mktemp("corpus-copies")
+    previous = os.environ.get("ASSISTANT_CORPUS_DIR")
+    os.environ["ASSISTANT_CORPUS_DIR"] = str(corpus)
+    yield corpus
+    if previous is None:
+        del os.environ["ASSISTANT_CORPUS_DIR"]
+    else:
+        os.environ["ASSISTANT_CORPUS_DIR"] = previous
 
 
 @pytest.fixture(scope="session")
@@ -114,8 +130,11 @@ def make_pdf() -> MakePdf:
     return _write_pdf
 
 
-def _run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def _run_cli(
+    *args: str, corpus_dir: Path, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    environment["ASSISTANT_CORPUS_DIR"] = str(corpus_dir)  # copies never land in corpus/
     return subprocess.run(
         [sys.executable, "-m", "assistant", *args],
         capture_output=True,
@@ -127,6 +146,8 @@ def _run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[st
 
 
 @pytest.fixture
-def run_cli() -> RunCli:
-    """``run_cli("ingest", str(folder), "--index", str(index))`` → the finished process."""
-    return _run_cli
+def run_cli(tmp_path_factory: pytest.TempPathFactory) -> RunCli:
+    """``run_cli("ingest", str(folder), "--index", str(index))`` → the finished process.
+
+    The corpus folder is a fresh temporary one, so ingest never copies into the repository."""
+    return functools.partial(_run_cli, corpus_dir=tmp_path_factory.mktemp("cli-corpus"))

@@ -20,7 +20,10 @@ def devset_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings whose index holds the development documents and corpus/ (real model)."""
     if not DEVSET_DOCS.is_dir():
         pytest.skip(f"Entwicklungssatz fehlt: {DEVSET_DOCS}")
-    settings = Settings(index_dir=tmp_path_factory.mktemp("devset-index"))
+    settings = Settings(
+        index_dir=tmp_path_factory.mktemp("devset-index"),
+        corpus_dir=tmp_path_factory.mktemp("devset-corpus"),  # copies go here, not to corpus/
+    )
     report = ingest([DEVSET_DOCS, ROOT / "corpus"], settings, quiet=True)
     assert not report.failed, report.failed
     return settings

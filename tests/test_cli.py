@@ -7,6 +7,7 @@ or settings (also wrong usage), 3 index missing, built with another model or unr
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -48,10 +49,10 @@ def real_index(tmp_path_factory: pytest.TempPathFactory, run_cli_module: RunCli)
 
 
 @pytest.fixture(scope="module")
-def run_cli_module() -> RunCli:
+def run_cli_module(tmp_path_factory: pytest.TempPathFactory) -> RunCli:
     from conftest import _run_cli
 
-    return _run_cli
+    return functools.partial(_run_cli, corpus_dir=tmp_path_factory.mktemp("cli-corpus"))
 
 
 @pytest.fixture

@@ -51,7 +51,9 @@ def _shown(default: Any) -> str:
         default = default.get_secret_value()
     if default is None or default == "":
         return "–"
-    if isinstance(default, float):
+    if isinstance(default, bool):  # as an environment variable is written
+        default = str(default).lower()
+    elif isinstance(default, float):
         default = f"{default:g}"
     return f"`{default}`"
 

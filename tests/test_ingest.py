@@ -416,7 +416,10 @@ def test_killed_cli_ingest_leaves_the_old_index_usable(tmp_path: Path, run_cli: 
     log = tmp_path / "stderr.log"
     with log.open("w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "assistant", "ingest", str(corpus), "--index", str(index)],
+            [
+                *(sys.executable, "-m", "assistant", "ingest", str(corpus)),
+                *("--index", str(index), "--no-copy"),  # never copy into the repository
+            ],
             stdout=subprocess.DEVNULL,
             stderr=stderr,
             cwd=Path(__file__).parents[1],

@@ -13,11 +13,11 @@ from pathlib import Path
 from assistant.documents import Document, Page
 from assistant.errors import DocumentError
 from assistant.loading.extracted import Extracted
+from assistant.loading.quality import is_consent_page, unreadable_reason
 from assistant.metadata import (
     date_from_file_name,
-    date_from_text,
+    date_from_head,
     guess_kind,
-    parse_date,
     publisher_from_text,
     title_from_file_name,
     title_from_text,
@@ -37,9 +37,13 @@ def _loader_for(suffix: str) -> Callable[[Path, bytes], Extracted]:
         from assistant.loading.html import extract_html
 
         return extract_html
-    from assistant.loading.text import extract_markdown, extract_text
+    if suffix in {".md", ".markdown"}:
+        from assistant.loading.markdown import extract_markdown
 
-    return extract_markdown if suffix in {".md", ".markdown"} else extract_text
+        return extract_markdown
+    from assistant.loading.text import extract_text
+
+    return extract_text
 
 
 def is_supported(path: Path) -> bool:
@@ -76,18 +80,58 @@ def load_document(path: Path, source: str, max_bytes: int) -> Document:
         raise DocumentError(
             path, extracted.empty_reason or "Die Datei enthält keinen lesbaren Text."
         )
+    if not extracted.paged and (reason := unreadable_reason(text)):
+        raise DocumentError(
+            path,
+            f"Der Text ist nicht lesbar: {reason}. Prüfen Sie die Zeichenkodierung; stammt er "
+            "aus einem PDF, würde eine Texterkennung (OCR) helfen.",
+        )
+    notices = list(extracted.notices) + [
+        f"{f'Seite {page.number}' if page.number else 'Der Haupttext'} besteht fast nur aus "
+        "Cookie- oder Einwilligungstext; bitte prüfen."
+        for page in pages
+        if is_consent_page(page.text)
+    ]
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    title, title_origin = _title(extracted, paragraphs, path.name)
+    date, date_origin = _date(extracted, pages, path.name)
+    provenance = {"title": title_origin, "date": date_origin}
+    publisher = extracted.publisher
+    provenance["publisher"] = "Dateimetadaten" if publisher else "Briefkopf"
     return Document(
         source=source,
-        title=extracted.title or title_from_text(paragraphs) or title_from_file_name(path.name),
+        title=title,
         pages=pages,
-        date=extracted.date
-        or date_from_text(paragraphs)
-        or date_from_file_name(path.name)
-        or parse_date(pages[0].text[:600]),  # a cover page's "November 2018"
-        publisher=extracted.publisher or publisher_from_text(paragraphs),
+        date=date,
+        publisher=publisher or publisher_from_text(paragraphs),
+        provenance=provenance,
+        contact=extracted.contact,
+        ocr_pages=extracted.ocr_pages,
+        notices=notices,
         kind=guess_kind(text, path.name.casefold(), len(pages), extracted.is_web),
         content_hash=file_hash(data),
         text_hash=file_hash(" ".join(text.split()).encode()),
         page_count=extracted.page_count,
     )
+
+
+def _title(extracted: Extracted, paragraphs: list[str], file_name: str) -> tuple[str, str]:
+    if extracted.title:
+        return extracted.title, extracted.title_origin or "Dateimetadaten"
+    if found := title_from_text(paragraphs):
+        return found, "Überschrift im Text"
+    return title_from_file_name(file_name), "Dateiname"
+
+
+def _date(extracted: Extracted, pages: list[Page], file_name: str) -> tuple[str | None, str]:
+    """The publication date in order of trust, never simply the first date of the body."""
+    if extracted.date:
+        return extracted.date, extracted.date_origin or "Dateimetadaten"
+    head = extracted.head_lines or pages[0].text.split("\n")
+    if found := date_from_head(head):
+        return found
+    if found_name := date_from_file_name(file_name):
+        return found_name, "Dateiname"
+    if extracted.fallback_date:
+        return extracted.fallback_date, extracted.fallback_date_origin
+    return None, "kein Datum gefunden"

@@ -2,15 +2,18 @@
 
     index/
       CURRENT                  name of the live version
-      .lock                    held by a running ingest
+      .ingest-info             who holds the ingest lock (the lock is on the folder itself)
       versions/<version>/      manifest.json, vectors.faiss, docstore.sqlite, lexical/
 
 A version is written beside the live one and renamed into place; a crash at any moment leaves
 the previous version live. Readers open a version once and keep it until ``CURRENT`` changes.
+If ``CURRENT`` names no finished version, the newest finished one is used (with a warning).
+Files that contradict each other or cannot be read raise :class:`IndexDamagedError`.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -18,7 +21,8 @@ import shutil
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +32,14 @@ import faiss
 import numpy as np
 
 from assistant.documents import Chunk
-from assistant.errors import IndexFormatError, IndexMissingError, IndexModelMismatchError
+from assistant.errors import (
+    IndexDamagedError,
+    IndexFormatError,
+    IndexMissingError,
+    IndexModelMismatchError,
+    IndexWriteError,
+)
+from assistant.store.integrity import consistency_problems
 from assistant.store.lexical import LexicalIndex
 from assistant.store.manifest import FORMAT_VERSION, Manifest
 
@@ -36,6 +47,7 @@ log = logging.getLogger(__name__)
 CURRENT = "CURRENT"
 _VERSIONS = "versions"
 _KEEP_VERSIONS = 2
+_WARNED: set[tuple[str | None, str]] = set()  # (named, used) pairs already warned about
 _SQL_BATCH = 500  # rows per query, below SQLite's limit on bound parameters
 _COLUMNS = "chunk_id, source, text, title, date, page, publisher, kind, position, heading"
 _SCHEMA = """
@@ -61,20 +73,40 @@ class IndexSnapshot:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.version = folder.name
+        part = "manifest.json"
         try:
-            self.manifest = Manifest.read(folder / "manifest.json")
-            self.vectors = faiss.read_index(str(folder / "vectors.faiss"))
+            self.manifest = Manifest.read(folder / part)
+            part = "vectors.faiss"
+            self.vectors = faiss.read_index(str(folder / part))
+            part = "lexical/"
             self.lexical = LexicalIndex.load(folder / "lexical")
-            uri = f"file:{folder / 'docstore.sqlite'}?mode=ro"
+            part = "docstore.sqlite"
+            uri = f"file:{folder / part}?mode=ro"
             self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
             stored = {column[1] for column in self._db.execute("PRAGMA table_info(chunks)")}
-        except (OSError, RuntimeError, ValueError, KeyError, TypeError, sqlite3.Error) as error:
-            raise IndexFormatError(folder.parent.parent, str(error)) from error
+        except (
+            OSError,
+            EOFError,
+            RuntimeError,
+            ValueError,
+            KeyError,
+            TypeError,
+            sqlite3.Error,
+        ) as error:
+            detail = str(error).strip().splitlines()[-1:] or [type(error).__name__]
+            raise IndexDamagedError(
+                folder.parent.parent, [f"Version {self.version}, {part} nicht lesbar: {detail[0]}"]
+            ) from error
         if self.manifest.format_version != FORMAT_VERSION:
+            self._db.close()
             raise IndexFormatError(
                 folder.parent.parent,
                 f"Formatversion {self.manifest.format_version}, erwartet {FORMAT_VERSION}",
             )
+        problems = consistency_problems(self.manifest, self.vectors, self.lexical, self._db)
+        if problems:
+            self._db.close()
+            raise IndexDamagedError(folder.parent.parent, problems)
         self._lock = threading.Lock()
         self.newest_date = self.manifest.newest_date()
         # Versions written before caller metadata was kept have no such column.
@@ -94,22 +126,33 @@ class IndexSnapshot:
         keep = rows[0] >= 0
         return rows[0][keep], scores[0][keep]
 
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """The docstore, one reader at a time; damage found while reading is reported."""
+        with self._lock:
+            try:
+                yield self._db
+            except sqlite3.DatabaseError as error:
+                raise IndexDamagedError(
+                    self.folder.parent.parent, [f"docstore.sqlite ist beschädigt ({error})"]
+                ) from error
+
     def chunks(self, rows: Iterable[int]) -> dict[int, Chunk]:
         rows = [int(r) for r in rows]
         if not rows:
             return {}
         marks = ",".join("?" * len(rows))
-        with self._lock:
-            cursor = self._db.execute(
+        with self._reading() as db:
+            cursor = db.execute(
                 f"SELECT row, {self._columns} FROM chunks WHERE row IN ({marks})", rows
             )
             return {row[0]: _chunk(row[1:]) for row in cursor.fetchall()}
 
     def rows_of(self, source: str) -> list[int]:
-        with self._lock:
+        with self._reading() as db:
             return [
                 r[0]
-                for r in self._db.execute(
+                for r in db.execute(
                     "SELECT row FROM chunks WHERE source = ? ORDER BY row", (source,)
                 )
             ]
@@ -138,11 +181,11 @@ class IndexSnapshot:
         """Stored vectors of chunks with these embedding hashes (to skip re-embedding)."""
         wanted = list(set(hashes))
         found: dict[str, np.ndarray] = {}
-        with self._lock:
+        with self._reading() as db:
             for start in range(0, len(wanted), _SQL_BATCH):
                 batch = wanted[start : start + _SQL_BATCH]
                 marks = ",".join("?" * len(batch))
-                for row, digest in self._db.execute(
+                for row, digest in db.execute(
                     f"SELECT row, embed_hash FROM chunks WHERE embed_hash IN ({marks})", batch
                 ):
                     found[digest] = np.asarray(self.vectors.reconstruct(int(row)), dtype=np.float32)
@@ -164,20 +207,59 @@ class IndexStore:
         return self.index_dir / _VERSIONS
 
     def current_version(self) -> str | None:
+        """The live version: the one ``CURRENT`` names, else the newest finished one."""
+        named = self._named_version()
+        if named is not None and (self.versions_dir / named).is_dir():
+            return named
+        newest = next(iter(self._finished_versions()), None)
+        if newest is not None and (named, newest) not in _WARNED:
+            _WARNED.add((named, newest))
+            log.warning("%s", self.pointer_problem())
+        return newest
+
+    def pointer_problem(self) -> str | None:
+        """A German warning if ``CURRENT`` does not name a finished version, else None."""
+        named = self._named_version()
+        if named is not None and (self.versions_dir / named).is_dir():
+            return None
+        newest = next(iter(self._finished_versions()), None)
+        if newest is None:
+            return None
+        what = f"nennt die Version „{named}“, die es nicht gibt" if named else "ist unlesbar"
+        return (
+            f"{self.index_dir / CURRENT} {what}; verwendet wird die neueste vorhandene Version "
+            f"„{newest}“. Der nächste `assistant ingest` stellt CURRENT wieder richtig."
+        )
+
+    def _named_version(self) -> str | None:
         try:
             name = (self.index_dir / CURRENT).read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
+        except (OSError, UnicodeDecodeError):  # missing, a folder, unreadable
             return None
-        return name or None
+        return name if name and "/" not in name and not name.startswith(".") else None
+
+    def _finished_versions(self) -> list[str]:
+        """Names of complete versions (with a manifest), newest first."""
+        try:
+            entries = list(self.versions_dir.iterdir())
+        except OSError:
+            return []
+        return sorted(
+            (
+                p.name
+                for p in entries
+                if not p.name.startswith(".") and (p / "manifest.json").is_file()
+            ),
+            reverse=True,
+        )
 
     def exists(self) -> bool:
-        version = self.current_version()
-        return version is not None and (self.versions_dir / version).is_dir()
+        return self.current_version() is not None
 
     def open(self, embedding_model: str | None = None) -> IndexSnapshot:
         """Load the live version; refuse one built with another embedding model."""
         version = self.current_version()
-        if version is None or not (self.versions_dir / version).is_dir():
+        if version is None:
             raise IndexMissingError(self.index_dir)
         snapshot = IndexSnapshot(self.versions_dir / version)
         built_with = snapshot.manifest.embedding_model
@@ -186,27 +268,52 @@ class IndexStore:
             raise IndexModelMismatchError(self.index_dir, built_with, embedding_model)
         return snapshot
 
-    def commit(self, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray) -> str:
-        """Write a new version beside the live one, then make it live atomically."""
+    def commit(
+        self,
+        manifest: Manifest,
+        chunks: list[Chunk],
+        vectors: np.ndarray,
+        before_switch: Callable[[], None] | None = None,
+    ) -> str:
+        """Write a new version beside the live one, then make it live atomically.
+
+        ``before_switch`` runs just before the switch (an ingest checks its lock there); if
+        it or any write fails, nothing changes and the previous version stays live.
+        """
         if len(chunks) != len(vectors):
             raise ValueError("one vector per chunk expected")
-        self.versions_dir.mkdir(parents=True, exist_ok=True)
         version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         staging = self.versions_dir / f".staging-{version}"
-        staging.mkdir()
         try:
+            self.versions_dir.mkdir(parents=True, exist_ok=True)
+            staging.mkdir()
             self._write_version(staging, manifest, chunks, vectors)
+            if before_switch is not None:
+                before_switch()
             staging.rename(self.versions_dir / version)
             pointer = self.index_dir / f".{CURRENT}.{version}"
             pointer.write_text(version, encoding="utf-8")
             _fsync(pointer)
+            self._move_aside_current_folder(version)
             os.replace(pointer, self.index_dir / CURRENT)
             _fsync(self.index_dir)
-        except BaseException:
+        except BaseException as error:
             shutil.rmtree(staging, ignore_errors=True)
+            if self._named_version() != version:
+                shutil.rmtree(self.versions_dir / version, ignore_errors=True)
+            if isinstance(error, OSError | sqlite3.Error | RuntimeError):
+                raise IndexWriteError(self.index_dir, _write_failure(error)) from error
             raise
         self._prune(keep={version})
         return version
+
+    def _move_aside_current_folder(self, version: str) -> None:
+        """A folder named CURRENT (a staff mistake) would block the switch: rename it."""
+        current = self.index_dir / CURRENT
+        if current.is_dir() and not current.is_symlink():
+            aside = self.index_dir / f"{CURRENT}-ordner-{version}"
+            current.rename(aside)
+            log.warning("Der Ordner %s war im Weg und heißt jetzt %s.", current, aside.name)
 
     def _write_version(
         self, folder: Path, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray
@@ -266,6 +373,23 @@ def _chunk(values: tuple[Any, ...]) -> Chunk:
     """A chunk from its docstore columns; the last holds caller metadata as JSON or NULL."""
     chunk = Chunk(*values[:-1])
     return replace(chunk, metadata=json.loads(values[-1])) if values[-1] else chunk
+
+
+def _write_failure(error: BaseException) -> OSError | str:
+    """The OS error behind a failed write; SQLite and FAISS report it only as text."""
+    if isinstance(error, OSError):
+        return error
+    text = str(error).strip().splitlines()[-1:] or [type(error).__name__]
+    if "database or disk is full" in text[0]:  # SQLite
+        return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    if "disk I/O error" in text[0]:  # SQLite, for any failed write
+        return OSError(errno.EIO, os.strerror(errno.EIO))
+    for code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EACCES, errno.EROFS):
+        if (
+            f"({os.strerror(code)})" in text[0]
+        ):  # FAISS: "... write error in <file>: … (File too large)"
+            return OSError(code, os.strerror(code))
+    return text[0]
 
 
 def _fsync(path: Path) -> None:

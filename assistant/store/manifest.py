@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 FORMAT_VERSION = 1
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -25,6 +27,10 @@ class DocumentRecord:
     chunk_count: int
     ingested_at: str
     aliases: list[str] = field(default_factory=list)  # duplicates stored once under this record
+    # ingest: where title/date/publisher came from, the letterhead contact, OCR-read pages
+    provenance: dict[str, str] = field(default_factory=dict)
+    contact: str | None = None
+    ocr_pages: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -39,7 +45,9 @@ class Manifest:
     def to_json(self) -> str:
         data = asdict(self)
         data["documents"] = [asdict(record) for record in self.documents.values()]
-        return json.dumps(data, ensure_ascii=False, indent=1)
+        text = json.dumps(data, ensure_ascii=False, indent=1)
+        # A path that is not valid UTF-8 holds surrogate escapes: written as \udcxx, read back alike.
+        return _SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:

@@ -1,0 +1,156 @@
+"""What a PDF page's typography says: text lines with their font size, the title page's title
+and subtitle, and the superscript digits that mark footnotes.
+
+pypdf reports every text run with its matrix and font size; the effective size is the font
+size scaled by the text and current matrices. A title is the block of consecutive lines in the
+largest size on the first page; a subtitle is the block right after it when it is set clearly
+larger than the body text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.cleaning import join_hyphenated, normalize_unicode
+from assistant.metadata import is_dateline
+
+_SIZE_TOLERANCE = 0.3  # points: sizes this close belong to one block
+_LARGER_THAN_BODY = 1.0  # points a subtitle must exceed the body size by
+_SUPERSCRIPT_RATIO = 0.85  # a run this much smaller than the body is raised text
+_MAX_TITLE_LINES = 6
+
+
+@dataclass
+class SizedLine:
+    text: str
+    size: float
+
+
+@dataclass
+class PageLayout:
+    """The lines of one page with sizes, and the digits set as superscripts on it."""
+
+    lines: list[SizedLine] = field(default_factory=list)
+    superscripts: set[str] = field(default_factory=set)
+
+    def body_size(self) -> float:
+        return body_size([self])
+
+
+def _effective_size(size: float, cm: Sequence[float], tm: Sequence[float]) -> float:
+    scale = abs(tm[3] * cm[3]) or abs(tm[0] * cm[0]) or 1.0
+    return round(size * scale, 1)
+
+
+def read_layout(page: Any) -> tuple[str, PageLayout]:
+    """The page's text (as pypdf extracts it) and its sized lines."""
+    runs: list[tuple[str, float]] = []
+
+    def visit(text: str, cm: Sequence[float], tm: Sequence[float], _font: Any, size: float) -> None:
+        if text:
+            runs.append((text, _effective_size(size, cm, tm)))
+
+    text = page.extract_text(visitor_text=visit) or ""
+    layout = PageLayout()
+    current, sizes = "", list[tuple[float, int]]()
+    for run, size in runs:
+        parts = run.split("\n")
+        for index, part in enumerate(parts):
+            if index:
+                _close(layout, current, sizes)
+                current, sizes = "", list[tuple[float, int]]()
+            if part.strip():
+                current += part
+                sizes.append((size, len(part.strip())))
+    _close(layout, current, sizes)
+    body = layout.body_size()
+    for run, size in runs:
+        if run.strip().isdigit() and len(run.strip()) <= 2 and size < _SUPERSCRIPT_RATIO * body:
+            layout.superscripts.add(run.strip())
+    return text, layout
+
+
+def _close(layout: PageLayout, text: str, sizes: list[tuple[float, int]]) -> None:
+    text = " ".join(normalize_unicode(text).split())
+    if text:
+        layout.lines.append(SizedLine(text, max(size for size, _ in sizes)))
+
+
+def body_size(layouts: Sequence[PageLayout]) -> float:
+    """The size most characters are set in."""
+    counts: Counter[float] = Counter()
+    for layout in layouts:
+        for line in layout.lines:
+            counts[line.size] += len(line.text)
+    return counts.most_common(1)[0][0] if counts else 0.0
+
+
+def _blocks(lines: Sequence[SizedLine]) -> list[list[SizedLine]]:
+    blocks: list[list[SizedLine]] = []
+    for line in lines:
+        if blocks and abs(blocks[-1][-1].size - line.size) <= _SIZE_TOLERANCE:
+            blocks[-1].append(line)
+        else:
+            blocks.append([line])
+    return blocks
+
+
+def _joined(lines: Sequence[str]) -> str:
+    text = ""
+    for line in lines:
+        joined = join_hyphenated(text, line) if text else None
+        text = joined if joined is not None else f"{text} {line}".strip()
+    return text
+
+
+def _wordy(text: str) -> bool:
+    return len(text.split()) >= 2 and sum(ch.isalpha() for ch in text) >= 8
+
+
+def title_from_layout(
+    first_page: PageLayout, body: float, is_running: Callable[[str], bool]
+) -> tuple[str, str | None] | None:
+    """(title, subtitle) from the title page's type sizes, or None if nothing stands out.
+
+    ``is_running`` tells lines that repeat on most pages (running headers, series names).
+    """
+    lines = first_page.lines
+    blocks = [b for b in _blocks(lines) if b[0].size >= body + _LARGER_THAN_BODY]
+    candidates = [
+        b for b in blocks if len(b) <= _MAX_TITLE_LINES and _wordy(" ".join(x.text for x in b))
+    ]
+    if not candidates:
+        return None
+    title_block = max(candidates, key=lambda b: b[0].size)
+    title = _joined([line.text for line in title_block])
+    after = lines[lines.index(title_block[-1]) + 1 :]
+    after = [line for line in after if not is_running(line.text)]
+    sub_lines: list[str] = []
+    for line in after:
+        if sub_lines and (
+            abs(line.size - after[0].size) > _SIZE_TOLERANCE or not line.text[:1].islower()
+        ):
+            break  # a new block, or a new phrase rather than the wrapped subtitle
+        sub_lines.append(line.text)
+    subtitle = _joined(sub_lines)
+    if (
+        not after
+        or not body + _LARGER_THAN_BODY <= after[0].size < title_block[0].size
+        or is_dateline(subtitle)
+    ):
+        return title, None
+    return title, subtitle
+
+
+def strip_superscripts(text: str, markers: set[str]) -> str:
+    """'Umwelt.1' and 'Handlungsfeldern3' lose footnote markers the page sets as superscripts."""
+    if not markers:
+        return text
+    numbers = "|".join(sorted(map(re.escape, markers), key=len, reverse=True))
+    return re.sub(
+        rf"(?<=[^\W\d_]{{2}}|[^\W\d_][.,;:!?)“”])(?:{numbers})(?=[\s.,;:!?)]|$)", "", text
+    )
