@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 SCRATCH=$(mktemp -d /tmp/minimums.XXXXXX)
+chmod 755 "$SCRATCH"  # tests run a command as the user nobody with this venv
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$SCRATCH"' EXIT
 
 "$PYTHON" - > "$SCRATCH/minimums.txt" <<'PY'
