@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench eval clean
+.PHONY: run test lint bench eval clean cluster
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(PY) app.py
+
+# Two instances behind nginx on 127.0.0.1:8080 (see README, "Betrieb hinter nginx").
+cluster: $(STAMP)
+	PYTHON=$(PY) deploy/cluster.sh
 
 test: $(STAMP)
 	$(PY) -m pytest
@@ -28,6 +32,7 @@ bench: $(STAMP)
 	$(PY) bench/ingest.py
 	$(PY) bench/query.py
 	$(PY) bench/load.py
+	$(PY) bench/hostile.py
 
 eval: $(STAMP)
 	$(PY) -m assistant ingest ../shared/devset/docs corpus --index index-devset --quiet

@@ -78,6 +78,17 @@ class IndexDamagedError(IndexFormatError):
         )
 
 
+class IndexAccessError(IndexFormatError):
+    """The index exists but this user may not read it."""
+
+    def __init__(self, index_dir: Path, part: str, error: OSError) -> None:
+        AssistantError.__init__(
+            self,
+            f"Der Index in „{index_dir}“ lässt sich nicht öffnen ({part}: {os_error_reason(error)}). "
+            "Prüfen Sie, ob dieser Benutzer den Index-Ordner lesen darf.",
+        )
+
+
 class IndexWriteError(AssistantError):
     """A new index version could not be written (disk full, no permission, I/O error)."""
 
@@ -106,6 +117,8 @@ def os_error_reason(error: OSError) -> str:
         errno.EIO: "Schreib- oder Lesefehler – prüfen Sie freien Speicherplatz und Datenträger",
         errno.ENOENT: "nicht gefunden – wurde sie gerade verschoben oder gelöscht",
         errno.ELOOP: "Verknüpfung im Kreis",
+        errno.EEXIST: "eine gleichnamige Datei ist im Weg",
+        errno.ENOTDIR: "ein Teil des Pfads ist eine Datei, kein Ordner",
     }
     return reasons.get(error.errno or 0, f"Systemfehler: {error.strerror or error}")
 

@@ -7,7 +7,6 @@ previously indexed version. Nothing is written when nothing changed.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from assistant import progress
+from assistant.collecting import Candidate, Collection, collect
 from assistant.corpus_copy import bring_into_corpus
 from assistant.documents import Chunk, Document
 from assistant.embeddings import IndexEmbeddings, load_embeddings
@@ -26,8 +26,8 @@ from assistant.errors import (
     IndexMissingError,
     os_error_reason,
 )
-from assistant.ingest_file import WorkLimits, display_name, read_and_chunk
-from assistant.loading import file_hash, is_supported
+from assistant.ingest_file import WorkLimits, read_and_chunk
+from assistant.loading import file_hash
 from assistant.settings import Settings
 from assistant.store.index_store import IndexSnapshot, IndexStore, embed_hash
 from assistant.store.locking import IndexLock, exclusive_lock
@@ -65,112 +65,10 @@ class IngestReport:
         return bool(self.added or self.updated or self.removed or self.duplicates_changed)
 
 
-@dataclass
-class _Candidate:
-    path: Path  # absolute, the link itself for a permitted link inside the folder
-    source: str  # the document's id: its path relative to the scanned folder (valid Unicode)
-
-
 class _Loaded(NamedTuple):
-    candidate: _Candidate
+    candidate: Candidate
     document: Document
     chunks: list[Chunk]
-
-
-@dataclass
-class _Collection:
-    candidates: list[_Candidate] = field(default_factory=list)
-    folders: list[Path] = field(default_factory=list)  # scanned completely or in part
-    unreadable: list[Path] = field(default_factory=list)  # their documents are kept as they are
-    refused: set[str] = field(default_factory=set)  # links out of the folder: never kept
-
-
-def _collect(paths: Iterable[Path], report: IngestReport) -> _Collection:
-    """Files to ingest from the given files and folders (hidden ones left out)."""
-    found = _Collection()
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            root = path.resolve()
-            found.folders.append(root)
-            _scan(root, found, report)
-        elif path.is_file():
-            found.candidates.append(_Candidate(path.absolute(), display_name(path.name)))
-        else:
-            report.failed.append((display_name(str(path)), "Datei oder Ordner nicht gefunden."))
-    return found
-
-
-def _scan(root: Path, found: _Collection, report: IngestReport) -> None:
-    """Walk ``root`` without following links; unreadable folders are reported, not emptied."""
-
-    def unreadable(error: OSError) -> None:
-        folder = Path(error.filename)
-        found.unreadable.append(folder)
-        name = display_name(folder.relative_to(root).as_posix()) if folder != root else str(root)
-        report.failed.append(
-            (
-                f"{name}/",
-                f"Der Ordner lässt sich nicht lesen ({os_error_reason(error)}). Seine Dokumente "
-                "bleiben unverändert im Index.",
-            )
-        )
-
-    first = len(found.candidates)
-    for folder, subfolders, files in os.walk(root, onerror=unreadable):
-        subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
-        for name in sorted(subfolders):
-            if (Path(folder) / name).is_symlink():
-                _refuse(root, Path(folder) / name, found, report)
-        for name in sorted(files):
-            if not name.startswith("."):
-                _consider(root, Path(folder) / name, found, report)
-    # A file and a link to it are duplicates: the file itself is the one stored.
-    found.candidates[first:] = sorted(found.candidates[first:], key=lambda c: c.path.is_symlink())
-
-
-def _consider(root: Path, file: Path, found: _Collection, report: IngestReport) -> None:
-    source = display_name(file.relative_to(root).as_posix())
-    if file.is_symlink() and not _link_stays_inside(root, file):
-        _refuse(root, file, found, report)
-    elif not file.is_file():
-        report.failed.append(
-            (source, "Keine gewöhnliche Datei (z. B. eine Pipe oder ein Gerät); nicht eingelesen.")
-        )
-    elif is_supported(file):
-        found.candidates.append(_Candidate(file, source))
-    else:
-        report.skipped.append((source, "Dateityp wird nicht unterstützt"))
-
-
-def _link_stays_inside(root: Path, link: Path) -> bool:
-    """A link may point to a visible regular file inside the scanned folder, nowhere else."""
-    target = link.resolve()
-    if not target.is_relative_to(root) or not target.is_file():
-        return False
-    return not any(part.startswith(".") for part in target.relative_to(root).parts)
-
-
-def _refuse(root: Path, link: Path, found: _Collection, report: IngestReport) -> None:
-    source = display_name(link.relative_to(root).as_posix())
-    if link.is_dir():
-        if link.resolve().is_relative_to(root):
-            report.skipped.append((source, "Verknüpfung auf einen Ordner; wird nicht verfolgt"))
-            return
-        reason = "Die Verknüpfung zeigt auf einen Ordner außerhalb des eingelesenen Ordners"
-    else:
-        reason = (
-            "Die Verknüpfung zeigt auf keine sichtbare Datei innerhalb des eingelesenen Ordners "
-            f"(Ziel: {display_name(os.readlink(link))})"
-        )
-    found.refused.add(source)
-    report.failed.append(
-        (
-            source,
-            f"{reason}; aus Sicherheitsgründen nicht eingelesen. Kopieren Sie das Dokument "
-            "in den Ordner, statt es zu verknüpfen.",
-        )
-    )
 
 
 def _record(document: Document, path: Path, chunk_count: int) -> DocumentRecord:
@@ -237,7 +135,9 @@ def ingest(
                 if snapshot
                 else Manifest(embeddings.model_id, embeddings.dimension)
             )
-            found = _collect(paths, report)
+            found = collect(paths)
+            report.failed.extend(found.failed)
+            report.skipped.extend(found.skipped)
             _bring_into_corpus(found.candidates, settings, report)
             kept, loaded, seen = _read(found.candidates, previous, settings, report, quiet)
             _keep_or_remove_unseen(previous, seen, kept, found, report)
@@ -275,7 +175,7 @@ def ingest(
 
 
 def _bring_into_corpus(
-    candidates: list[_Candidate], settings: Settings, report: IngestReport
+    candidates: list[Candidate], settings: Settings, report: IngestReport
 ) -> None:
     copies = bring_into_corpus(
         list(candidates),
@@ -294,7 +194,7 @@ def _open_previous(store: IndexStore, model_id: str) -> IndexSnapshot | None:
 
 
 def _read(
-    candidates: list[_Candidate],
+    candidates: list[Candidate],
     previous: Manifest,
     settings: Settings,
     report: IngestReport,
@@ -348,7 +248,7 @@ def _keep_or_remove_unseen(
     previous: Manifest,
     seen: set[str],
     kept: dict[str, DocumentRecord],
-    found: _Collection,
+    found: Collection,
     report: IngestReport,
 ) -> None:
     """Documents not seen this run: removed if their scanned folder lost them (or they are

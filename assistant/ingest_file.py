@@ -64,10 +64,10 @@ def read_and_chunk(
 ) -> tuple[Document, list[Chunk]]:
     """Load, clean and chunk one file; :class:`DocumentError` with a German reason if it fails
     or exceeds a limit."""
-    _check_pages(path, limits)
     try:
         with _time_limit(path, limits.max_seconds):
             started = time.monotonic()
+            _check_pages(path, limits)
             document = _valid_unicode(load_document(path, source, limits.max_bytes))
             _check_size(path, document, limits)
             chunks = chunk_document(document, chunk_size, chunk_overlap)
@@ -87,13 +87,14 @@ def read_and_chunk(
             path,
             "Die Datei ist zu tief verschachtelt, um sie sicher zu lesen (vermutlich manipuliert).",
         ) from error
-    except Exception as error:
+    except Exception as error:  # the last per-file barrier: see _library_error
         raise _library_error(path, error) from error
     if len(chunks) > limits.max_chunks:
         raise DocumentError(
             path,
             f"Die Datei ergibt {_number(len(chunks))} Abschnitte, erlaubt sind höchstens "
-            f"{_number(limits.max_chunks)} (Einstellung ASSISTANT_MAX_FILE_CHUNKS). Teilen Sie sie auf.",
+            f"{_number(limits.max_chunks)} (Einstellung ASSISTANT_MAX_FILE_CHUNKS). "
+            "Teilen Sie sie auf.",
         )
     return document, chunks
 
@@ -131,8 +132,8 @@ def _check_pages(path: Path, limits: WorkLimits) -> None:
     if count is not None and count > limits.max_pages:
         raise DocumentError(
             path,
-            f"Die PDF-Datei hat {_number(count)} Seiten, erlaubt sind höchstens {_number(limits.max_pages)} "
-            "(Einstellung ASSISTANT_MAX_FILE_PAGES).",
+            f"Die PDF-Datei hat {_number(count)} Seiten, erlaubt sind höchstens "
+            f"{_number(limits.max_pages)} (Einstellung ASSISTANT_MAX_FILE_PAGES).",
         )
 
 

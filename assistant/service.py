@@ -6,19 +6,22 @@ and replaced on the next question after an ingest switched ``CURRENT`` (never ha
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from assistant.answering.extractive import compose, score_sentences, select_sentences
 from assistant.answering.refusal import judge
-from assistant.conversation import standalone_question
+from assistant.conversation import StandaloneQuestion, standalone_question
 from assistant.documents import Answer, Passage, Turn, format_date
 from assistant.embeddings import IndexEmbeddings, load_embeddings
 from assistant.errors import InputError
+from assistant.question import QuestionForm, analyse_question, warm_up_language_identifier
+from assistant.replies import ENGLISH_NOT_FOUND, ENGLISH_NOTE, help_text
 from assistant.retrieval import HybridRetriever, Retrieval, asks_for_current_state
 from assistant.settings import Settings
 from assistant.store.index_store import IndexSnapshot, IndexStore
@@ -61,6 +64,7 @@ class Assistant:
             if self._snapshot is None or self._snapshot.version != version:
                 self._snapshot = self.store.open(embedding_model=self.embeddings.model_id)
                 self._snapshot.lexical.analyzer.vocabulary.warm_up()
+                warm_up_language_identifier()
                 log.info(
                     "Index-Version %s geladen (%d Abschnitte)",
                     self._snapshot.version,
@@ -97,15 +101,30 @@ class Assistant:
 
     def retrieve(
         self, question: str, history: Sequence[Turn] = (), k: int | None = None
-    ) -> tuple[str, Retrieval]:
+    ) -> tuple[StandaloneQuestion, Retrieval]:
         """The standalone form of the question and its ``k`` (default: top_k) best passages."""
-        query = standalone_question(question, history)
+        return self.retrieve_for(analyse_question(question), history, k)
+
+    def retrieve_for(
+        self, form: QuestionForm, history: Sequence[Turn] = (), k: int | None = None
+    ) -> tuple[StandaloneQuestion, Retrieval]:
+        """Retrieval for an analysed question; a follow-up is made standalone first."""
+        search = self.searcher(form, k)
+        standalone, found = standalone_question(form, history, search)
+        return standalone, found or search(standalone.query)
+
+    def searcher(self, form: QuestionForm, k: int | None = None) -> Callable[[str], Retrieval]:
+        """Hybrid retrieval on the live index, preferring newer documents where asked."""
         retriever = HybridRetriever(
             self.snapshot(), self.embeddings, self.settings.max_per_document
         )
-        return query, retriever.retrieve(
-            query, self.settings.top_k if k is None else k, asks_for_current_state(question)
-        )
+        prefer_recent = asks_for_current_state(form.text)
+        count = self.settings.top_k if k is None else k
+
+        def search(query: str) -> Retrieval:
+            return retriever.retrieve(query, count, prefer_recent)
+
+        return search
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         """A complete answer (the last state of :meth:`stream`)."""
@@ -113,25 +132,38 @@ class Assistant:
 
     def stream(self, question: str, history: Sequence[Turn] = ()) -> Iterator[Answer]:
         """Partial answers as the text grows (``partial=True``), then the complete answer."""
-        question = self.validate(question)
+        form = analyse_question(self.validate(question))
+        if form.is_small_talk:
+            yield Answer(form.text, help_text(form.intent, form.language), False, [], [])
+            return
         if self.settings.llm != "none":
             from assistant.answering.llm_answer import stream_llm_answer
 
-            yield from stream_llm_answer(self, question, history)
+            answers = stream_llm_answer(
+                self.settings,
+                form,
+                history,
+                self.searcher(form),
+                functools.partial(self.extractive_answer, form, history),
+            )
+            for answer in answers:
+                fallback = not answer.partial and answer.notice is not None
+                yield in_question_language(answer, form) if fallback else answer
             return
-        answer = self.extractive_answer(question, history)
+        answer = in_question_language(self.extractive_answer(form, history), form)
         sentences = _AFTER_CITATION.split(answer.text) if answer.answered else []
         for count in range(1, len(sentences)):
-            yield Answer(question, " ".join(sentences[:count]), True, [], [], partial=True)
+            yield Answer(form.text, " ".join(sentences[:count]), True, [], [], partial=True)
         yield answer
 
     def extractive_answer(
         self,
-        question: str,
+        form: QuestionForm,
         history: Sequence[Turn] = (),
-        retrieval: tuple[str, Retrieval] | None = None,
+        retrieval: tuple[StandaloneQuestion, Retrieval] | None = None,
     ) -> Answer:
-        query, found = retrieval or self.retrieve(question, history)
+        standalone, found = retrieval or self.retrieve_for(form, history)
+        question, query = form.text, standalone.query
         lexical = found.snapshot.lexical
         own_terms = lexical.analyze(question)
         context = lexical.analyze(query[len(question) :]) if query != question else None
@@ -164,3 +196,13 @@ class Assistant:
         )
         text = NOT_FOUND + (f" {reason}" if reason else "") + related
         return Answer(question, text, False, [], passages, standalone_question=query)
+
+
+def in_question_language(answer: Answer, form: QuestionForm) -> Answer:
+    """An English question: the German evidence with a one-line English note or refusal."""
+    if form.language == "en":
+        if answer.answered:
+            answer.notice = " ".join(filter(None, (ENGLISH_NOTE, answer.notice)))
+        else:
+            answer.text = f"{ENGLISH_NOT_FOUND} {answer.text}"
+    return answer

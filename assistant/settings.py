@@ -61,6 +61,17 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(500, ge=10)
     concurrency_limit: int = Field(4, ge=1)
 
+    # web server (web)
+    queue_max_size: int = Field(64, ge=1, description="waiting questions beyond are refused")
+    max_request_kb: int = Field(64, ge=1, description="larger request bodies are refused")
+    questions_per_minute: int = Field(
+        20, ge=0, description="per client (hashed address, memory only); 0 = no limit"
+    )
+    votes_per_minute: int = Field(30, ge=0, description="per client; 0 = no limit")
+    max_sessions: int = Field(500, ge=1, description="chat sessions kept in memory (LRU)")
+    header_timeout: float = Field(10.0, gt=0, description="seconds to send request headers")
+    body_timeout: float = Field(10.0, gt=0, description="seconds to send the request body")
+
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Self:
         if self.chunk_overlap >= self.chunk_size:

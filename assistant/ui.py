@@ -9,14 +9,12 @@ endpoint ``/frage`` for other programs.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
-import uvicorn
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse, Response
 
@@ -37,6 +35,7 @@ from assistant.rendering import (
 )
 from assistant.service import Assistant, CorpusInfo
 from assistant.settings import Settings
+from assistant.web import add_status_routes, observed, protect, serve_app
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +235,7 @@ class ChatHandlers:
         current = [*exchanges, Exchange(question)]
         yield self.messages(current), current, "", ""
         try:
-            for answer in self.assistant.stream(question, history):
+            for answer in observed(self.assistant.stream(question, history)):
                 current[-1] = self.answered(question, answer)
                 yield self.messages(current), current, "", ""
         except AssistantError as error:
@@ -277,7 +276,8 @@ class ChatHandlers:
     ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         """The ``/frage`` endpoint: streamed answer text, then the text with its sources."""
         try:
-            for answer in self.assistant.stream(question, turns_from_json(history, "Verlauf")):
+            history_turns = turns_from_json(history, "Verlauf")
+            for answer in observed(self.assistant.stream(question, history_turns)):
                 yield answer.text, self.api_sources(answer.citations)
         except AssistantError as error:
             raise gr.Error(str(error), print_exception=False) from error
@@ -374,6 +374,7 @@ def build_blocks(handlers: ChatHandlers, settings: Settings) -> gr.Blocks:
 def build_app(settings: Settings, assistant: Assistant) -> FastAPI:
     """The FastAPI app: the corpus documents under /dokumente/ and the chat at /."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    add_status_routes(app, assistant)
     corpus_dir = settings.corpus_dir
 
     @app.get(f"/{DOCUMENT_ROUTE}/{{requested:path}}")
@@ -385,9 +386,9 @@ def build_app(settings: Settings, assistant: Assistant) -> FastAPI:
 
     handlers = ChatHandlers(assistant, FeedbackStore(settings.feedback_dir), corpus_dir)
     demo = build_blocks(handlers, settings).queue(
-        default_concurrency_limit=settings.concurrency_limit
+        default_concurrency_limit=settings.concurrency_limit, max_size=settings.queue_max_size
     )
-    return gr.mount_gradio_app(
+    mounted = gr.mount_gradio_app(
         app,
         demo,
         path="/",
@@ -403,6 +404,8 @@ def build_app(settings: Settings, assistant: Assistant) -> FastAPI:
         show_error=False,
         ssr_mode=False,
     )
+    protect(mounted, demo, settings)
+    return mounted
 
 
 def prepare_index(assistant: Assistant) -> CorpusInfo:
@@ -435,10 +438,4 @@ def serve(settings: Settings) -> None:
     assistant = Assistant(settings)
     prepare_index(assistant)
     app = build_app(settings, assistant)
-    # No access log: it would record the citizens' IP addresses.
-    # Open streams (browser tabs, API clients) get a few seconds when the server stops.
-    uvicorn.run(
-        app, host=settings.host, port=settings.port, access_log=False, log_level="info",
-        timeout_graceful_shutdown=5,
-        use_colors=False if os.environ.get("NO_COLOR") else None,  # https://no-color.org
-    )  # fmt: skip
+    serve_app(app, settings)

@@ -340,7 +340,9 @@ def test_no_color_turns_off_uvicorn_colours(
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(ui, "prepare_index", lambda assistant: None)
     monkeypatch.setattr(ui, "build_app", lambda settings, assistant: "app")
-    monkeypatch.setattr(ui.uvicorn, "run", lambda app, **options: calls.append(options))
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append(options))
     monkeypatch.setenv("NO_COLOR", "1")
     ui.serve(settings)
     monkeypatch.delenv("NO_COLOR")

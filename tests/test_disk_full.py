@@ -152,3 +152,16 @@ def test_a_write_beyond_the_file_size_limit_keeps_the_previous_version(
     assert IndexStore(settings.index_dir).current_version() == first.version
     versions = [p.name for p in (settings.index_dir / "versions").iterdir()]
     assert versions == [first.version], "no half-written version left behind"
+
+
+def test_an_index_path_that_is_a_file_is_one_german_line(
+    tmp_path: Path, fake_embeddings: HashingEmbeddings
+) -> None:
+    corpus = _corpus(tmp_path / "corpus")
+    index = tmp_path / "index"
+    index.write_text("kein Ordner", encoding="utf-8")
+    settings = Settings(index_dir=index, embedding_model=fake_embeddings.model_id)
+    with pytest.raises(IndexWriteError) as caught:
+        ingest([corpus], settings, embeddings=fake_embeddings, quiet=True)
+    assert "eine gleichnamige Datei ist im Weg" in str(caught.value)
+    assert index.read_text(encoding="utf-8") == "kein Ordner", "the file is left alone"

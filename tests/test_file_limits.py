@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 import time
 import zlib
 from collections.abc import Callable
@@ -264,3 +265,30 @@ def test_cli_names_each_hostile_file_in_german_and_indexes_the_rest(
     status = run_cli("status", "--index", str(index))
     assert status.returncode == 0 and "in Ordnung" in status.stdout
     assert "M\\xe4rz.txt" in status.stdout
+
+
+def test_the_time_limit_holds_outside_the_main_thread_too(
+    tmp_path: Path, settings: Settings
+) -> None:
+    """No timer signal can reach other threads (a server's workers): the elapsed time is
+    checked when the file is done."""
+    from dataclasses import replace
+
+    from assistant.errors import DocumentError
+    from assistant.ingest_file import WorkLimits, read_and_chunk
+
+    path = tmp_path / "lang.txt"
+    path.write_text(GOOD * 50, encoding="utf-8")
+    limits = replace(WorkLimits.of(settings), max_seconds=1e-6)
+    outcome: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            read_and_chunk(path, "lang.txt", limits, settings.chunk_size, settings.chunk_overlap)
+        except DocumentError as error:
+            outcome.append(error)
+
+    worker = threading.Thread(target=read)
+    worker.start()
+    worker.join(30)
+    assert len(outcome) == 1 and "länger als 1e-06 Sekunden" in str(outcome[0])

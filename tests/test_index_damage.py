@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import faiss
@@ -251,3 +255,42 @@ def test_unusable_questions_are_german_input_errors(
     with pytest.raises(InputError) as caught:
         Assistant(settings, fake_embeddings).validate(question)
     assert "Frage" in str(caught.value)
+
+
+def _as_nobody(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m assistant …`` as an unprivileged user (root may read and write anything)."""
+    command = [sys.executable, "-m", "assistant", *args]
+    if os.geteuid() == 0:
+        command = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *command]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    environment["PYTHONPATH"] = str(Path(__file__).parents[1])
+    return subprocess.run(command, capture_output=True, text=True, env=environment, timeout=120)
+
+
+def test_an_index_this_user_may_not_read_or_write_is_named_not_called_missing(
+    live: Path, settings: Settings, tmp_path: Path
+) -> None:
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        pytest.skip("setpriv is needed to drop root privileges")
+    shared = Path(tempfile.mkdtemp(prefix="robust-access-"))
+    try:
+        shared.chmod(0o755)
+        index = shared / "index"
+        shutil.copytree(settings.index_dir, index)
+        index.chmod(0o700)  # owned by root (or this user, then made unreadable below)
+        if os.geteuid() != 0:
+            index.chmod(0o000)
+
+        status = _as_nobody("status", "--index", str(index))
+        assert status.returncode == 3 and "Traceback" not in status.stderr
+        assert "lässt sich nicht öffnen" in status.stderr and "keine Berechtigung" in status.stderr
+        assert "noch keinen Index" not in status.stderr
+
+        corpus = shared / "corpus"
+        _corpus(corpus)
+        ingest = _as_nobody("ingest", str(corpus), "--index", str(index / "neu"))
+        assert ingest.returncode == 6 and "Traceback" not in ingest.stderr
+        assert "konnte nicht geschrieben werden (keine Berechtigung" in ingest.stderr
+    finally:
+        (shared / "index").chmod(0o755)
+        shutil.rmtree(shared, ignore_errors=True)

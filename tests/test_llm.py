@@ -24,8 +24,10 @@ from assistant.answering.llm import (
     rewrite_question,
     stream_answer,
 )
+from assistant.answering.llm_answer import standalone_by_llm
 from assistant.documents import Passage, Turn
 from assistant.errors import ConfigurationError
+from assistant.question import analyse_question
 from assistant.settings import Settings
 
 TIMEOUT = 1.0
@@ -331,3 +333,22 @@ def test_stub_answers_the_official_client_without_streaming(stub: OpenAIStub) ->
     )
     assert completion.choices[0].message.content == "Der Freistaat stärkt die Industrie [1]."
     assert [m.id for m in client.models.list()] == [MODEL_ID]
+
+
+def test_self_contained_question_is_not_rewritten_after_history(stub: OpenAIStub) -> None:
+    model = build_chat_model(settings_for(stub.base_url))
+    form = analyse_question("Wie viele Industriebetriebe gibt es in Sachsen?")
+    standalone = standalone_by_llm(model, form, HISTORY, TIMEOUT)
+    assert standalone.query == form.text and not standalone.is_follow_up
+    assert stub.requests == []  # the model is not even asked
+
+
+def test_follow_up_is_rewritten_and_the_new_terms_count_as_carried(stub: OpenAIStub) -> None:
+    stub.behaviour = Behaviour(reply="Wann wurde die Industriestrategie Sachsen beschlossen?")
+    # A prompt reply is awaited with room to spare: on a busy machine 1 s can pass before it.
+    settings = settings_for(stub.base_url).with_overrides(llm_timeout=10.0)
+    standalone = standalone_by_llm(
+        build_chat_model(settings), analyse_question("Und wann?"), HISTORY, 10.0
+    )
+    assert standalone.query == "Wann wurde die Industriestrategie Sachsen beschlossen?"
+    assert "Industriestrategie" in standalone.carried and standalone.is_follow_up

@@ -212,7 +212,9 @@ class ChatPage:
         )  # fmt: skip
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API marks an event loop as running in the main thread while it
+# is open, which would break every later asyncio test (langchain-tests' async suites).
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.skip("Chromium fehlt (/usr/bin/chromium): apt-get install chromium")

@@ -33,6 +33,7 @@ import numpy as np
 
 from assistant.documents import Chunk
 from assistant.errors import (
+    IndexAccessError,
     IndexDamagedError,
     IndexFormatError,
     IndexMissingError,
@@ -93,6 +94,8 @@ class IndexSnapshot:
             TypeError,
             sqlite3.Error,
         ) as error:
+            if isinstance(error, PermissionError):
+                raise IndexAccessError(folder.parent.parent, part, error) from error
             detail = str(error).strip().splitlines()[-1:] or [type(error).__name__]
             raise IndexDamagedError(
                 folder.parent.parent, [f"Version {self.version}, {part} nicht lesbar: {detail[0]}"]
@@ -103,7 +106,7 @@ class IndexSnapshot:
                 folder.parent.parent,
                 f"Formatversion {self.manifest.format_version}, erwartet {FORMAT_VERSION}",
             )
-        problems = consistency_problems(self.manifest, self.vectors, self.lexical, self._db)
+        problems = consistency_problems(self.manifest, self.vectors, self.lexical.size, self._db)
         if problems:
             self._db.close()
             raise IndexDamagedError(folder.parent.parent, problems)
@@ -234,7 +237,9 @@ class IndexStore:
     def _named_version(self) -> str | None:
         try:
             name = (self.index_dir / CURRENT).read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError):  # missing, a folder, unreadable
+        except PermissionError as error:
+            raise IndexAccessError(self.index_dir, CURRENT, error) from error
+        except (OSError, UnicodeDecodeError):  # missing, a folder, not text
             return None
         return name if name and "/" not in name and not name.startswith(".") else None
 
@@ -242,6 +247,8 @@ class IndexStore:
         """Names of complete versions (with a manifest), newest first."""
         try:
             entries = list(self.versions_dir.iterdir())
+        except PermissionError as error:
+            raise IndexAccessError(self.index_dir, _VERSIONS, error) from error
         except OSError:
             return []
         return sorted(
@@ -284,6 +291,7 @@ class IndexStore:
             raise ValueError("one vector per chunk expected")
         version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         staging = self.versions_dir / f".staging-{version}"
+        switched = False
         try:
             self.versions_dir.mkdir(parents=True, exist_ok=True)
             staging.mkdir()
@@ -296,10 +304,11 @@ class IndexStore:
             _fsync(pointer)
             self._move_aside_current_folder(version)
             os.replace(pointer, self.index_dir / CURRENT)
+            switched = True
             _fsync(self.index_dir)
         except BaseException as error:
             shutil.rmtree(staging, ignore_errors=True)
-            if self._named_version() != version:
+            if not switched:
                 shutil.rmtree(self.versions_dir / version, ignore_errors=True)
             if isinstance(error, OSError | sqlite3.Error | RuntimeError):
                 raise IndexWriteError(self.index_dir, _write_failure(error)) from error

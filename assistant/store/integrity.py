@@ -11,7 +11,6 @@ import json
 import sqlite3
 from collections import Counter
 from pathlib import Path
-from typing import Protocol
 
 import faiss
 
@@ -25,12 +24,8 @@ _BM25_PARAMS = "params.index.json"
 _MAX_REPORTED = 5  # integrity_check lines shown; the rest is summarised
 
 
-class _Lexical(Protocol):
-    size: int
-
-
 def consistency_problems(
-    manifest: Manifest, vectors: faiss.Index, lexical: _Lexical, db: sqlite3.Connection
+    manifest: Manifest, vectors: faiss.Index, lexical_rows: int, db: sqlite3.Connection
 ) -> list[str]:
     """Counts and dimensions that disagree between manifest, FAISS, docstore and BM25."""
     problems: list[str] = []
@@ -50,8 +45,8 @@ def consistency_problems(
         problems.append(
             f"{MANIFEST} nennt {manifest.chunk_count} Abschnitte, {DOCSTORE} hat {rows}"
         )
-    if lexical.size != rows:
-        problems.append(f"der Stichwortindex umfasst {lexical.size} Abschnitte statt {rows}")
+    if lexical_rows != rows:
+        problems.append(f"der Stichwortindex umfasst {lexical_rows} Abschnitte statt {rows}")
     return problems
 
 
@@ -76,15 +71,10 @@ def verify_version(folder: Path) -> list[str]:
     try:
         problems += _docstore_problems(db, manifest)
         if vectors is not None and lexical_size is not None and not problems:
-            problems += consistency_problems(manifest, vectors, _StoredSize(lexical_size), db)
+            problems += consistency_problems(manifest, vectors, lexical_size, db)
     finally:
         db.close()
     return problems
-
-
-class _StoredSize:
-    def __init__(self, size: int) -> None:
-        self.size = size
 
 
 def _docstore_problems(db: sqlite3.Connection, manifest: Manifest) -> list[str]:

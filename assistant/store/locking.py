@@ -16,7 +16,7 @@ from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 
-from assistant.errors import IngestLockedError, LockLostError
+from assistant.errors import IndexWriteError, IngestLockedError, LockLostError
 
 INGEST_INFO = ".ingest-info"
 
@@ -51,8 +51,11 @@ def _holder(index_dir: Path) -> str:
 @contextmanager
 def exclusive_lock(index_dir: Path) -> Iterator[IndexLock]:
     """Hold the OS lock on ``index_dir`` for the duration of the block."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(index_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(index_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as error:
+        raise IndexWriteError(index_dir, error) from error
     try:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)

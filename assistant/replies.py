@@ -1,0 +1,59 @@
+"""Fixed replies in the question's language: help for small talk, notes for English questions.
+
+All citizen-facing sentences that do not come from the documents live here, in German and
+English, so the wording is kept in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from assistant.question import Intent, Language
+
+EXAMPLE_QUESTIONS = (
+    "Was sind die Ziele der sächsischen Industriestrategie?",
+    "Welche Förderung gibt es für kleine und mittlere Unternehmen?",
+    "Wann wurde die Strategie vorgestellt, und wer war daran beteiligt?",
+)
+
+_OPENING: dict[Language, dict[Intent, str]] = {
+    "de": {
+        "greeting": "Guten Tag!",
+        "thanks": "Gern geschehen.",
+        "help": "Ich bin der Strategie-Assistent.",
+        "small_talk": "Dafür bin ich nicht gemacht.",
+        "question": "",
+    },
+    "en": {
+        "greeting": "Hello!",
+        "thanks": "You are welcome.",
+        "help": "I am the strategy assistant.",
+        "small_talk": "That is not what I am made for.",
+        "question": "",
+    },
+}
+_WHAT_I_DO: dict[Language, str] = {
+    "de": (
+        "Ich beantworte Fragen zur Industriestrategie des Freistaates Sachsen aus den "
+        "veröffentlichten Pressemitteilungen und Strategiepapieren und nenne zu jeder Antwort "
+        "die belegenden Textstellen. Fragen Sie zum Beispiel:"
+    ),
+    "en": (
+        "I answer questions about the industrial strategy of the Free State of Saxony from its "
+        "published press releases and strategy papers (in German), citing the passages. "
+        "For example, ask:"
+    ),
+}
+
+ENGLISH_NOTE = "The documents are in German; the answer quotes them in the original wording."
+ENGLISH_NOT_FOUND = "The documents do not answer this question."
+
+
+def help_text(
+    intent: Intent, language: Language, examples: Sequence[str] = EXAMPLE_QUESTIONS
+) -> str:
+    """A short reply to small talk: what the assistant does, with example questions."""
+    opening = _OPENING[language][intent]
+    lines = [f"{opening} {_WHAT_I_DO[language]}".strip()]
+    lines += [f"- {example}" for example in examples]
+    return "\n".join(lines)
