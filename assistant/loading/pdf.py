@@ -10,6 +10,7 @@ import pypdf
 from pypdf.errors import FileNotDecryptedError, PdfReadError
 from tqdm import tqdm
 
+from assistant import progress
 from assistant.cleaning import (
     clean_text,
     line_key,
@@ -171,7 +172,7 @@ def extract_pdf(path: Path, data: bytes) -> Extracted:
                 desc=f"Seiten von {path.name}",
                 unit=" Seiten",
                 leave=False,
-                disable=len(reader.pages) < _PROGRESS_FROM_PAGES,
+                disable=len(reader.pages) < _PROGRESS_FROM_PAGES or not progress.on_terminal(),
             )
         ]
     except (PdfReadError, ValueError, KeyError, TypeError) as error:
