@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from assistant.ingest_file import display_name
+
 
 class Candidate(Protocol):
     path: Path
@@ -59,7 +61,9 @@ def bring_into_corpus(
             if not target.exists() or _digest(target) != digest:
                 if not dry_run:
                     _copy(candidate.path, target)
-                report.copied.append((str(candidate.path), target.relative_to(root).as_posix()))
+                report.copied.append(
+                    (display_name(str(candidate.path)), target.relative_to(root).as_posix())
+                )
         except OSError as error:
             report.unlinked.append(
                 (

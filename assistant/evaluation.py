@@ -112,7 +112,7 @@ def answer_probabilities(assistant: Assistant, questions: list[dict[str, Any]]) 
     """The abstention model's answer probability for each question (offline answer only)."""
     from assistant.answering.model import default_model
     from assistant.answering.offline import weigh
-    from assistant.cli_answers import turns_from_json
+    from assistant.jsonl import turns_from_json
 
     model = assistant.answer_model or default_model()
     probabilities = []

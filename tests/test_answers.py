@@ -145,8 +145,8 @@ def test_ask_jsonl_interface(devset_settings: Settings) -> None:
         text=True,
         cwd=ROOT,
         timeout=300,
-        check=True,
     )
+    assert done.returncode == 2, done.stderr  # one line was not JSON; the others are answered
     results = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(results) == 3
     first = results[0]

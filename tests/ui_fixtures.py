@@ -162,6 +162,10 @@ def running_app(ui_corpus: Path) -> Iterator[RunningApp]:
         "ASSISTANT_PORT": str(settings.port),
         # One answer at a time, so a few API requests are enough to make a browser wait.
         "ASSISTANT_CONCURRENCY_LIMIT": "1",
+        # Every test browser is the same client on 127.0.0.1: no per-client limits, a deep queue.
+        "ASSISTANT_QUESTIONS_PER_MINUTE": "0",
+        "ASSISTANT_VOTES_PER_MINUTE": "0",
+        "ASSISTANT_QUEUE_MAX_SIZE": "1000",
     }
     app = RunningApp(f"http://127.0.0.1:{settings.port}/", settings, base / "server.log")
     with app.log_path.open("wb") as log:

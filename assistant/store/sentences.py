@@ -115,9 +115,9 @@ class SentenceVectors:
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        np.save(folder / "spans.npy", np.ascontiguousarray(self.spans, dtype=np.int32))
-        np.save(folder / "offsets.npy", np.ascontiguousarray(self.offsets, dtype=np.int64))
-        np.save(folder / "vectors.npy", np.ascontiguousarray(self.vectors, dtype=np.float16))
+        _save(folder / "spans.npy", np.ascontiguousarray(self.spans, dtype=np.int32))
+        _save(folder / "offsets.npy", np.ascontiguousarray(self.offsets, dtype=np.int64))
+        _save(folder / "vectors.npy", np.ascontiguousarray(self.vectors, dtype=np.float16))
 
     @classmethod
     def load(cls, folder: Path) -> SentenceVectors:
@@ -130,6 +130,15 @@ class SentenceVectors:
         if int(loaded.offsets[-1]) != len(loaded.spans) or len(loaded.spans) != len(loaded.vectors):
             raise ValueError("Satzvektoren und Satzgrenzen passen nicht zusammen")
         return loaded
+
+
+def _save(path: Path, array: np.ndarray, rows_per_write: int = 65_536) -> None:
+    """``np.save`` through ordinary writes: a full disk raises OSError with its errno
+    (numpy's own ``tofile`` reports only "N requested and M written")."""
+    with path.open("wb") as file:
+        np.lib.format.write_array_header_1_0(file, np.lib.format.header_data_from_array_1_0(array))
+        for start in range(0, len(array), rows_per_write):
+            file.write(array[start : start + rows_per_write].tobytes())
 
 
 def embed_sentences(
