@@ -189,6 +189,18 @@ def test_a_flood_of_unread_questions_is_refused_in_german_and_real_users_still_g
     assert "Schlaglicht" in answer_of(guarded, response.json()["event_id"])
 
 
+def test_frage_over_raw_http_takes_the_question_alone(guarded: str) -> None:
+    """The history is optional for real: a raw POST with only the question is answered."""
+    posted = httpx.post(
+        guarded + "gradio_api/call/frage",
+        json={"data": [DEVSET_QUESTION]},
+        headers=client_headers(60),
+        timeout=30,
+    )
+    assert posted.status_code == 200, posted.text
+    assert answer_of(guarded, posted.json()["event_id"])
+
+
 def test_health_names_the_live_index(guarded: str, running_app: RunningApp) -> None:
     response = httpx.get(guarded + "gesundheit", timeout=10)
     assert response.status_code == 200

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from assistant.settings import Settings
-from assistant.web.guard import Guard, GuardLimits, gradio_classifier
+from assistant.web.guard import Guard, GuardLimits, gradio_classifier, gradio_defaults
 from assistant.web.memory import EventIdTrimmer, bound_gradio_memory
 from assistant.web.server import serve_app
 from assistant.web.status import add_status_routes, observed
@@ -32,5 +32,6 @@ def protect(app: FastAPI, blocks: Any, settings: Settings) -> None:
         limits=limits,
         classify=gradio_classifier(blocks),
         after_question=EventIdTrimmer(blocks),
+        complete=gradio_defaults(blocks),
     )
     bound_gradio_memory(blocks, settings.max_sessions)

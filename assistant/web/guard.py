@@ -107,11 +107,13 @@ class Guard:
         limits: GuardLimits,
         classify: Classifier,
         after_question: Callable[[], None] = lambda: None,
+        complete: Callable[[str, bytes], bytes] = lambda path, body: body,
     ) -> None:
         self.app = app
         self.limits = limits
         self.classify = classify
         self.after_question = after_question
+        self.complete = complete
         self.client_keys = ClientKeys()
         self.limiters: dict[Kind, RateLimiter] = {
             "question": RateLimiter(limits.questions_per_minute),
@@ -138,7 +140,7 @@ class Guard:
                 return
             if kind == "question":
                 self.after_question()
-            receive = _replay(body, receive)
+            receive = _replay(self.complete(path, body), receive)
         if _QUEUE_ROUTES.fullmatch(path):
             send = _german_queue_full(send)
         await self.app(scope, receive, send)
@@ -290,3 +292,30 @@ def gradio_classifier(blocks: Any) -> Classifier:
         return by_index.get(index) if isinstance(index, int) else None
 
     return classify
+
+
+def gradio_defaults(blocks: Any) -> Callable[[str, bytes], bytes]:
+    """For ``/gradio_api/call/<name>``: inputs a client left out at the end get their
+    component's default, so optional inputs (the chat history) are optional over raw HTTP too.
+    Gradio itself rejects a call with fewer values than inputs, in English."""
+    defaults = {
+        function.api_name: [getattr(block, "value", None) for block in function.inputs]
+        for function in blocks.fns.values()
+        if function.api_name
+    }
+
+    def complete(path: str, body: bytes) -> bytes:
+        if not path.startswith(GRADIO_API + "call/"):
+            return body
+        wanted = defaults.get(path.rstrip("/").rsplit("/", 1)[-1])
+        try:
+            request = json.loads(body)
+        except ValueError:
+            return body
+        data = request.get("data") if isinstance(request, dict) else None
+        if wanted is None or not isinstance(data, list) or len(data) >= len(wanted):
+            return body
+        request["data"] = data + wanted[len(data) :]
+        return json.dumps(request, ensure_ascii=False).encode()
+
+    return complete
