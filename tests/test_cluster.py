@@ -25,8 +25,8 @@ import httpx
 import pytest
 from gradio_client import Client
 from playwright.sync_api import Browser
-from ui_fixtures import DEVSET_QUESTION, ROOT, RunningApp
-from web_fixtures import app_environment, copy_of_index, stopped_at_end
+from ui_fixtures import DEVSET_QUESTION, ROOT, RunningApp, stopped_at_end
+from web_fixtures import app_environment, copy_of_index
 
 from assistant.feedback import FeedbackStore
 

@@ -21,7 +21,6 @@ from ui_fixtures import (
     FOLLOW_UP,
     LATE_DOCUMENT,
     LATE_QUESTION,
-    LATE_TEXT,
     MAKER_HTML,
     RUECKBLICK_MD,
     SCHLAGLICHT_TXT,
@@ -111,18 +110,6 @@ def test_api_refuses_bad_input_with_a_german_message(
 ) -> None:
     with pytest.raises(AppError, match=message):
         client.predict(question, history, api_name="/frage")
-
-
-@pytest.fixture
-def late_document(running_app: RunningApp) -> Iterator[Path]:
-    """A document added to the running app's corpus and index, removed again afterwards."""
-    path = running_app.settings.corpus_dir / LATE_DOCUMENT
-    path.write_text(LATE_TEXT, encoding="utf-8")
-    try:
-        yield path
-    finally:
-        path.unlink()
-        ingest([running_app.settings.corpus_dir], running_app.settings, quiet=True)
 
 
 def test_new_document_is_answered_after_ingest_without_restart(

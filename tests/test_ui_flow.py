@@ -19,9 +19,7 @@ from playwright.sync_api import expect
 from ui_fixtures import (
     DEVSET_QUESTION,
     FOLLOW_UP,
-    LATE_DOCUMENT,
     LATE_QUESTION,
-    LATE_TEXT,
     SCHLAGLICHT_TXT,
     OpenChat,
     RunningApp,
@@ -116,18 +114,6 @@ def test_related_topics_of_a_refusal_ask_about_them(open_chat: OpenChat) -> None
     chat.wait_for_answer(2)
     expect(page.locator("#gespraech .frage").nth(1)).to_have_text(f"Worum geht es in „{title}“?")
     expect(chat.answers.nth(1).locator(".quelle-kopf strong").first).to_have_text(title)
-
-
-@pytest.fixture
-def late_document(running_app: RunningApp) -> Iterator[Path]:
-    """A document added to the running app's corpus, removed (and re-ingested) afterwards."""
-    path = running_app.settings.corpus_dir / LATE_DOCUMENT
-    path.write_text(LATE_TEXT, encoding="utf-8")
-    try:
-        yield path
-    finally:
-        path.unlink()
-        ingest([running_app.settings.corpus_dir], running_app.settings, quiet=True)
 
 
 def test_header_follows_an_ingest_and_lists_the_documents(

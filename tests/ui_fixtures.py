@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from assistant.ingest import ingest
 from assistant.service import CorpusInfo
 from assistant.settings import DEFAULT_EMBEDDING_MODEL, Settings
 from assistant.store.index_store import IndexStore
@@ -117,6 +119,20 @@ class RunningApp:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
+@contextmanager
+def stopped_at_end(process: subprocess.Popen[bytes]) -> Iterator[subprocess.Popen[bytes]]:
+    """The process, terminated (killed after 20 s) when the block ends."""
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def _wait_until_up(app: RunningApp, process: subprocess.Popen[bytes], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -173,16 +189,9 @@ def running_app(ui_corpus: Path) -> Iterator[RunningApp]:
             [sys.executable, "-m", "assistant", "serve"], cwd=ROOT, env=environment,
             stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
-        try:
+        with stopped_at_end(process):
             _wait_until_up(app, process, timeout=300)
             yield app
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 class ChatPage:
@@ -319,3 +328,15 @@ def english_on(page: Page) -> list[str]:
             if re.search(rf"(?<![\\w-]){re.escape(word)}(?![\\w-])", text):
                 found.append(f"{word!r} in {text[:80]!r}")
     return found
+
+
+@pytest.fixture
+def late_document(running_app: RunningApp) -> Iterator[Path]:
+    """A document added to the running app's corpus, removed (and re-ingested) afterwards."""
+    path = running_app.settings.corpus_dir / LATE_DOCUMENT
+    path.write_text(LATE_TEXT, encoding="utf-8")
+    try:
+        yield path
+    finally:
+        path.unlink()
+        ingest([running_app.settings.corpus_dir], running_app.settings, quiet=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from ui_fixtures import ROOT, RunningApp, free_port
+from ui_fixtures import ROOT, RunningApp, free_port, stopped_at_end
 
 QUEUE_MAX_SIZE = 2
 HEADER_TIMEOUT = 1.0
@@ -58,19 +58,6 @@ def wait_until_healthy(
             pass
         time.sleep(0.3)
     pytest.fail(f"{url} war nach {timeout:.0f} s nicht bereit:\n{log.read_text(errors='replace')}")
-
-
-@contextmanager
-def stopped_at_end(process: subprocess.Popen[bytes]) -> Iterator[subprocess.Popen[bytes]]:
-    try:
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @contextmanager
