@@ -67,7 +67,12 @@ class Example:
 
 def settings_for(index_dir: Path) -> Settings:
     return Settings.model_validate(
-        {"index_dir": index_dir, "embedding_model": DEFAULT_EMBEDDING_MODEL, "llm": "none"}
+        {
+            "index_dir": index_dir,
+            "embedding_model": DEFAULT_EMBEDDING_MODEL,
+            "llm": "none",
+            "copy_into_corpus": False,  # the dev sets' documents never land in corpus/
+        }
     )
 
 
