@@ -12,13 +12,16 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from tqdm import tqdm
+
 from assistant.cleaning import BULLET as _BULLET
-from assistant.documents import Chunk, Document
+from assistant.documents import Chunk, Document, Page
 
 _HEADING_MAX_CHARS = 90
 # pysbd is superlinear in paragraph length: longer paragraphs are cut at sentence ends (else at
 # spaces) into pieces of at most this many characters before it sees them.
 _SEGMENT_MAX_CHARS = 2000
+_PROGRESS_FROM_CHARS = 2_000_000  # longer documents show a progress bar while being chunked
 _SENTENCE_GAP = re.compile(r"(?<=[.!?])[\"“”»)]?\s+(?=[\"„“»(]?[A-ZÄÖÜ0-9])")
 
 
@@ -111,10 +114,15 @@ def _hard_split(sentence: str, size: int) -> Iterator[str]:
         yield current
 
 
-def _units(page_text: str, size: int) -> Iterator[tuple[str, str | None, bool]]:
+def _units(
+    page_text: str, size: int, progress: tqdm[Any] | None = None
+) -> Iterator[tuple[str, str | None, bool]]:
     """(sentence, current heading, starts a paragraph) for every sentence of a page."""
     heading: str | None = None
-    for paragraph in (p.strip() for p in page_text.split("\n\n")):
+    for raw in page_text.split("\n\n"):
+        if progress is not None:
+            progress.update(len(raw) + 2)
+        paragraph = raw.strip()
         if not paragraph:
             continue
         if is_heading(paragraph):
@@ -164,22 +172,40 @@ def _join(sentences: list[str]) -> str:
 def chunk_document(document: Document, size: int, overlap: int) -> list[Chunk]:
     """Split a document into chunks that carry its metadata and their page."""
     chunks: list[Chunk] = []
-    for page in document.pages:
-        units = list(_units(page.text, size))
-        for text, heading in _pack(units, size, overlap):
-            position = len(chunks)
-            chunks.append(
-                Chunk(
-                    chunk_id=f"{document.content_hash[:16]}-{position:04d}",
-                    source=document.source,
-                    text=text,
-                    title=document.title,
-                    date=document.date,
-                    page=page.number,
-                    publisher=document.publisher,
-                    kind=document.kind,
-                    position=position,
-                    heading=heading,
-                )
+    total = sum(len(page.text) for page in document.pages)
+    with tqdm(
+        total=total,
+        desc=f"Abschnitte {document.source}",
+        unit="Z",
+        unit_scale=True,
+        leave=False,
+        disable=True if total < _PROGRESS_FROM_CHARS else None,  # None: only on a terminal
+    ) as progress:
+        for page in document.pages:
+            chunks.extend(_page_chunks(document, page, size, overlap, len(chunks), progress))
+    return chunks
+
+
+def _page_chunks(
+    document: Document, page: Page, size: int, overlap: int, start: int, progress: tqdm[Any]
+) -> list[Chunk]:
+    """The chunks of one page; ``start`` is the position of its first chunk in the document."""
+    chunks: list[Chunk] = []
+    for position, (text, heading) in enumerate(
+        _pack(list(_units(page.text, size, progress)), size, overlap), start
+    ):
+        chunks.append(
+            Chunk(
+                chunk_id=f"{document.content_hash[:16]}-{position:04d}",
+                source=document.source,
+                text=text,
+                title=document.title,
+                date=document.date,
+                page=page.number,
+                publisher=document.publisher,
+                kind=document.kind,
+                position=position,
+                heading=heading,
             )
+        )
     return chunks

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from assistant.metadata import is_dateline
+
 # --- page counters ---------------------------------------------------------------------------
 _COUNTER = r"(?:seite|page|s\.)\s*\d{1,4}(?:\s*(?:von|/|of|aus)\s*\d{1,4})?"
 _PAGE_COUNTER_LINE = re.compile(rf"^\s*(?:{_COUNTER}|[-–—]\s*\d{{1,4}}\s*[-–—])\s*$", re.IGNORECASE)
@@ -36,7 +38,7 @@ _STREET = re.compile(
 _CONTACT_LABEL = re.compile(
     r"^(?:ihre?\s+)?(?:ansprechpartner(?:in)?|ansprechperson|pressekontakt|kontakt|durchwahl|"
     r"pressestelle|pressesprecher(?:in)?|hausanschrift|postanschrift|besucheranschrift|"
-    r"e-mail|internet)\s*:?(?:\s+.*)?$",
+    r"e-mail|internet)(?:\s*:.*)?$",  # the label alone, or "Label: value"
     re.IGNORECASE,
 )
 _LABEL_BLOCK_WORDS = 4  # lines after a contact label this short belong to the block (names)
@@ -94,6 +96,32 @@ def split_contact(lines: list[str]) -> tuple[list[str], list[str]]:
             in_block = False
             kept.append(line)
     return kept, contact
+
+
+# --- letterhead before a press release's dateline --------------------------------------------
+_LETTERHEAD_MAX_PARAGRAPHS = 8
+_LETTERHEAD_MAX_WORDS = 10
+_PRESS_DATELINE = re.compile(r"^(?:datum\s*:|[A-ZÄÖÜ][\wäöüß.\- ]{1,30},\s*\d|\d)", re.IGNORECASE)
+
+
+def strip_letterhead(first_page: str) -> str:
+    """Drop the letterhead above a press release's dateline ("07.03.2017", "Dresden, 3. …").
+
+    Only short lines that are no sentences ("Medieninformation", the ministry's name) before a
+    dateline among the first paragraphs go; a "Stand:" line of a paper's title page is no
+    dateline here, so title pages keep their title.
+    """
+    paragraphs = first_page.split("\n\n")
+    for index, paragraph in enumerate(paragraphs[: _LETTERHEAD_MAX_PARAGRAPHS + 1]):
+        if is_dateline(paragraph) and _PRESS_DATELINE.match(paragraph.strip()):
+            head = paragraphs[:index]
+            if all(
+                len(p.split()) <= _LETTERHEAD_MAX_WORDS and not re.search(r"[.!?]$", p.strip())
+                for p in head
+            ):
+                return "\n\n".join(paragraphs[index:])
+            break
+    return first_page
 
 
 # --- page counters and table of contents -----------------------------------------------------

@@ -203,6 +203,7 @@ def _ingest_as_unprivileged_user(corpus: Path, index: Path) -> dict[str, list[ob
         subprocess.run(["chown", "-R", "nobody:nogroup", str(corpus.parent)], check=True)
         command = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *command]
     environment = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    environment["ASSISTANT_COPY_INTO_CORPUS"] = "false"  # never copy into the repo's corpus/
     environment["PYTHONPATH"] = f"{REPO_DIR}{os.pathsep}{REPO_DIR / 'tests'}"
     done = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -132,6 +132,7 @@ def test_a_write_beyond_the_file_size_limit_keeps_the_previous_version(
     (corpus / "gross.txt").write_text(_big_release(), encoding="utf-8")
 
     environment = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    environment["ASSISTANT_COPY_INTO_CORPUS"] = "false"  # never copy into the repo's corpus/
     environment["PYTHONPATH"] = f"{REPO_DIR}{os.pathsep}{REPO_DIR / 'tests'}"
     done = subprocess.run(
         [sys.executable, "-c", _SCRIPT, str(corpus), str(settings.index_dir)],

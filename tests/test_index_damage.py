@@ -263,6 +263,7 @@ def _as_nobody(*args: str) -> subprocess.CompletedProcess[str]:
     if os.geteuid() == 0:
         command = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *command]
     environment = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    environment["ASSISTANT_COPY_INTO_CORPUS"] = "false"  # never copy into the repo's corpus/
     environment["PYTHONPATH"] = str(Path(__file__).parents[1])
     return subprocess.run(command, capture_output=True, text=True, env=environment, timeout=120)
 

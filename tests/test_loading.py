@@ -285,3 +285,9 @@ def test_markdown_menus_are_dropped_but_tables_and_prose_stay(tmp_path: Path) ->
     assert "Die Konferenz war gut besucht." in text
     assert "Digitalisierung | Innovation sind Themen" in text
     assert "3.060" in text
+
+
+def test_a_web_page_read_twice_in_one_process_keeps_its_text(devset_docs: Path) -> None:
+    """trafilatura's deduplication cache must not empty a page on a re-ingest."""
+    path = devset_docs / "zukunftswerkstatt-industrie_index.html"
+    assert _load(path).text == _load(path).text

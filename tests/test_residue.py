@@ -66,7 +66,20 @@ def test_seed_loses_page_counter_and_letterhead(seed_dir: Path) -> None:
     assert document.date == "2017-03-07"
     chunks = chunk_document(document, 900, 200)
     assert chunks[0].heading != "Seite 1 von 2"
-    assert chunks[0].text.lstrip().startswith(("Medieninformation", "Sächsisches", "07.03.2017"))
+    assert chunks[0].text.startswith("07.03.2017\nDulig: Wertschöpfung neu denken")
+    assert document.kind == "press_release"
+    assert document.publisher == "Sächsisches Staatsministerium für Wirtschaft, Arbeit und Verkehr"
+
+
+def test_letterhead_goes_only_above_a_dateline() -> None:
+    from assistant.residue import strip_letterhead
+
+    press = "Medieninformation\n\nStaatskanzlei\n\nDresden, 3. Dezember 2015\n\nText."
+    assert strip_letterhead(press) == "Dresden, 3. Dezember 2015\n\nText."
+    paper = "Freistaat Sachsen\n\nHeimat für Fachkräfte\n\nStand: Mai 2019"
+    assert strip_letterhead(paper) == paper
+    prose = "Die Konferenz fand statt.\n\n07.03.2017\n\nText."
+    assert strip_letterhead(prose) == prose
 
 
 def test_contact_rules_do_not_fire_on_running_text() -> None:
@@ -74,6 +87,7 @@ def test_contact_rules_do_not_fire_on_running_text() -> None:
         "Die Hotline ist unter Telefon 0351 123456 montags bis freitags erreichbar, sagte Dulig.",
         "Weitere Angaben stehen auf Seite 3 des Berichts.",
         "Kontakt zu Unternehmen in Polen und Tschechien wird ausgebaut.",
+        "Kontakt zu Gründern",  # a short heading that starts like a label
         "Industrie 4.0 und COVID-19 prägen die Jahre 2020 bis 2022.",
     ]
     for sentence in sentences:
@@ -179,3 +193,63 @@ def test_html_tables_become_rows_named_by_their_header(tmp_path: Path) -> None:
     assert "Messe: Arab Health – Ort: Dubai – Hinweis: seit über 15 Jahren." in text
     assert "Messe: InnoTrans – Ort: Berlin – Hinweis: bewährt." in text
     assert "|" not in text
+
+
+def _draw(path: Path, items: list[tuple[str, str, float, float, float]]) -> Path:
+    """A one-page PDF of (text, font, size, x, y) runs."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    for text, font, size, x, y in items:
+        pdf.setFont(font, size)
+        pdf.drawString(x, y, text)
+    pdf.showPage()
+    pdf.save()
+    return path
+
+
+def test_pdf_table_becomes_rows_with_wrapped_cells_joined(tmp_path: Path) -> None:
+    intro = "Die Übersicht nennt die Förderung für Messen und Symposien im Freistaat Sachsen."
+    cells = [
+        ("Fördergegenstand", "Helvetica-Bold", 9, 60, 700),
+        ("Art der Förderung", "Helvetica-Bold", 9, 220, 700),
+        ("Höhe", "Helvetica-Bold", 9, 380, 700),
+        ("Auslandsmesse", "Helvetica", 9, 60, 683),
+        ("Pauschale", "Helvetica", 9, 220, 683),
+        ("5.000 Euro", "Helvetica", 9, 380, 683),
+        ("Inlandsmesse (Deutschland, EU- und", "Helvetica", 9, 60, 666),
+        ("EFTA-Staaten)", "Helvetica", 9, 60, 655),
+        ("Pauschale", "Helvetica", 9, 220, 666),
+        ("4.000 Euro", "Helvetica", 9, 380, 666),
+    ]
+    path = _draw(tmp_path / "tabelle.pdf", [(intro, "Helvetica", 10, 60, 740), *cells])
+    text = load_document(path, path.name, 10**6).text
+    assert (
+        "Fördergegenstand: Auslandsmesse – Art der Förderung: Pauschale – Höhe: 5.000 Euro." in text
+    )
+    assert (
+        "Fördergegenstand: Inlandsmesse (Deutschland, EU- und EFTA-Staaten) – "
+        "Art der Förderung: Pauschale – Höhe: 4.000 Euro."
+    ) in text
+    assert intro in text
+
+
+def test_letterhead_beside_a_title_is_no_table(tmp_path: Path) -> None:
+    items = [
+        ("Sachsens Industrie rüstet sich", "Helvetica-Bold", 15, 60, 700),
+        ("Pressestelle", "Helvetica", 7.5, 420, 700),
+        ("für die Zukunft der Arbeit", "Helvetica-Bold", 15, 60, 682),
+        ("Katrin Mehlhorn", "Helvetica", 7.5, 420, 682),
+        (
+            "Der Minister stellte heute in Dresden die neue Strategie für die Industrie vor.",
+            "Helvetica",
+            10,
+            60,
+            650,
+        ),
+    ]
+    path = _draw(tmp_path / "kopf.pdf", items)
+    text = load_document(path, path.name, 10**6).text
+    assert "Sachsens Industrie rüstet sich für die Zukunft der Arbeit" in text
+    assert ": Pressestelle" not in text and " – " not in text

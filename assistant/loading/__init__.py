@@ -22,6 +22,7 @@ from assistant.metadata import (
     title_from_file_name,
     title_from_text,
 )
+from assistant.residue import strip_letterhead
 
 SUPPORTED_SUFFIXES = {".pdf", ".html", ".htm", ".md", ".markdown", ".txt", ".text"}
 _MIN_TEXT_CHARS = 20
@@ -98,6 +99,9 @@ def load_document(path: Path, source: str, max_bytes: int) -> Document:
     provenance = {"title": title_origin, "date": date_origin}
     publisher = extracted.publisher
     provenance["publisher"] = "Dateimetadaten" if publisher else "Briefkopf"
+    kind = guess_kind(text, path.name.casefold(), len(pages), extracted.is_web)
+    # The letterhead is metadata now (publisher, kind): it does not open the first passage.
+    pages[0] = Page(strip_letterhead(pages[0].text), pages[0].number)
     return Document(
         source=source,
         title=title,
@@ -108,7 +112,7 @@ def load_document(path: Path, source: str, max_bytes: int) -> Document:
         contact=extracted.contact,
         ocr_pages=extracted.ocr_pages,
         notices=notices,
-        kind=guess_kind(text, path.name.casefold(), len(pages), extracted.is_web),
+        kind=kind,
         content_hash=file_hash(data),
         text_hash=file_hash(" ".join(text.split()).encode()),
         page_count=extracted.page_count,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import trafilatura  # needs lxml_html_clean beside lxml 5+; an ImportError here must surface
 from lxml import html as lxml_html
+from trafilatura.deduplication import LRU_TEST as DEDUPLICATION_CACHE
 from trafilatura.settings import Document as ExtractedPage
 
 from assistant.cleaning import clean_text
@@ -106,6 +107,10 @@ def extract_html(path: Path, data: bytes) -> Extracted:
     tree = _tree(markup)
     if tree is not None:
         tables_as_paragraphs(tree)
+    # ``deduplicate`` remembers text across calls: without clearing that memory, a page read a
+    # second time in the same process (a re-ingest by the running app) would come out empty.
+    # (trafilatura.meta.reset_caches() would also do it, but logs errors from htmldate.)
+    DEDUPLICATION_CACHE.clear()
     result = trafilatura.bare_extraction(
         lxml_html.tostring(tree, encoding="unicode") if tree is not None else markup,
         include_tables=True,
