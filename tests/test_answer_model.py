@@ -60,3 +60,21 @@ def test_answer_types_are_read_from_sentences() -> None:
     assert not holds("amount", "Es kamen 350 Gäste.")
     assert holds("person", "Die Keynote hielt Prof. Engelbert Westkämper.")
     assert holds("time", "Beginn ist um 19:00 Uhr.")
+
+
+def _abstention(**values: float) -> float:
+    model = default_model()
+    row = np.asarray([[values[name] for name in EVIDENCE_FEATURES]], dtype=np.float64)
+    return float(model.abstention.probability(row)[0])
+
+
+def test_a_sentence_that_states_the_answer_clears_the_threshold() -> None:
+    literal = {
+        "dense_top": 0.9,
+        "best_score": 0.95,
+        "missing_weight": 0.0,
+        "numbers_found": 1.0,
+    }
+    assert _abstention(**literal) >= default_model().threshold
+    near_miss = {**literal, "best_score": 0.5, "missing_weight": 1.0, "numbers_found": 0.0}
+    assert _abstention(**near_miss) < _abstention(**literal)

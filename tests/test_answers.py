@@ -21,22 +21,22 @@ pytestmark = pytest.mark.slow
 # A little under what the offline default reaches (README, "Messwerte"), so a regression fails.
 FLOORS = {
     "devset": {
-        "recall@5": 0.96,
-        "mrr@10": 0.80,
+        "recall@5": 0.94,
+        "mrr@10": 0.82,
         "fact_recall@5": 0.84,
-        "answer_fact_coverage": 0.56,
-        "citation_precision": 0.60,
-        "answered_when_answerable": 0.92,
-        "refused_when_unanswerable": 0.40,
+        "answer_fact_coverage": 0.65,
+        "citation_precision": 0.68,
+        "answered_when_answerable": 0.62,
+        "refused_when_unanswerable": 0.50,
     },
     "devset2": {
-        "recall@5": 0.91,
-        "mrr@10": 0.84,
+        "recall@5": 0.94,
+        "mrr@10": 0.85,
         "fact_recall@5": 0.85,
         "answer_fact_coverage": 0.44,
-        "citation_precision": 0.68,
-        "answered_when_answerable": 0.85,
-        "refused_when_unanswerable": 0.29,
+        "citation_precision": 0.76,
+        "answered_when_answerable": 0.62,
+        "refused_when_unanswerable": 0.54,
     },
 }
 MAX_MEAN_ANSWER_LENGTH = 500
@@ -146,7 +146,7 @@ def test_ask_jsonl_interface(devset_settings: Settings) -> None:
         cwd=ROOT,
         timeout=300,
     )
-    assert done.returncode == 2, done.stderr  # one line was not JSON; the others are answered
+    assert done.returncode == 2, done.stderr  # one line was not JSON: exit 2, all lines answered
     results = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(results) == 3
     first = results[0]

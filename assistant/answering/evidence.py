@@ -2,9 +2,11 @@
 
 Every sentence of the first passages is a candidate unless it cannot be answer text
 (see :mod:`assistant.answering.filters`). Its signals: similarity by meaning to the question
-(stored sentence vectors), coverage of the question's words weighted by rarity, the rank,
-fused score, dense and lexical score of its passage, whether it holds the kind of detail the
-question asks for, its position and its length.
+(stored sentence vectors), coverage of the question's words (weighted by rarity, and as a
+plain share), the rank, fused score, dense and lexical score of its passage, whether it holds
+the kind of detail the question asks for, its position and its length. Every signal is a
+cosine, a share or a ratio to the best candidate or passage, never a raw score or a count
+of candidates, so it reads alike on an index of two documents and on one of thousands.
 """
 
 from __future__ import annotations
@@ -25,10 +27,9 @@ PASSAGES_CONSIDERED = 6
 FEATURES = (
     "dense",  # cosine of sentence and question
     "dense_gap",  # dense minus the best candidate's dense
-    "dense_rank",  # 1 / (1 + rank of the sentence by dense among the candidates)
     "coverage",  # rarity-weighted share of question words in the sentence
     "coverage_gap",  # coverage minus the best candidate's coverage
-    "coverage_rank",  # 1 / (1 + rank by coverage)
+    "term_share",  # unweighted share of the question's words in the sentence
     "context_coverage",  # share of a follow-up's carried words in the sentence
     "passage_rank",  # 1 / (1 + rank of the passage)
     "passage_fused",  # fused score of the passage / the best passage's
@@ -167,6 +168,7 @@ def candidates(
                     {
                         "dense": float(dense[position]),
                         "coverage": own.share(hits),
+                        "term_share": len(hits) / max(len(own.groups), 1),
                         "context_coverage": carried.share(carried.hits(text)) if carried else 0.0,
                         "passage_rank": 1.0 / (1 + index),
                         "passage_fused": passage.score / top_fused,
@@ -191,10 +193,6 @@ def candidates(
         for c in result:
             c.features["dense_gap"] = c.features["dense"] - best_dense
             c.features["coverage_gap"] = c.features["coverage"] - best_coverage
-        for name in ("dense", "coverage"):
-            ordered = sorted(result, key=lambda c: -c.features[name])
-            for position, c in enumerate(ordered):
-                c.features[f"{name}_rank"] = 1.0 / (1 + position)
     return result
 
 

@@ -42,10 +42,9 @@ def answer_probability(
     found: Retrieval,
     terms: QueryTerms,
     ranked: Sequence[Candidate],
-    answer_type: str | None,
     model: AnswerModel,
 ) -> float:
-    features = evidence_features(form, found, terms, ranked, answer_type)
+    features = evidence_features(form, found, terms, ranked)
     return float(model.abstention.reorder(EVIDENCE_FEATURES).probability(features[None, :])[0])
 
 

@@ -49,7 +49,7 @@ def weigh(standalone: StandaloneQuestion, found: Retrieval, model: AnswerModel) 
     context = lexical.analyze(" ".join(standalone.carried)) if standalone.carried else None
     kind = answer_type(form)
     ranked = rank(candidates(found, terms, kind, wants_list(form), context), model)
-    return Evidence(ranked, answer_probability(form, found, terms, ranked, kind, model), kind)
+    return Evidence(ranked, answer_probability(form, found, terms, ranked, model), kind)
 
 
 def not_found(
