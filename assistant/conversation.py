@@ -20,6 +20,7 @@ from assistant.analysis import fold
 from assistant.chunking import split_sentences
 from assistant.documents import Turn
 from assistant.question import QuestionForm, analyse_question, salient_terms
+from assistant.replies import without_lead
 from assistant.retrieval import Retrieval
 
 # How much closer (cosine of the best dense passage) the evidence must get by carrying the
@@ -80,7 +81,7 @@ def _names_something(term: str) -> bool:
 def _first_sentence(answer: str) -> str:
     """The answer's first sentence that names something ("Ja." names nothing), without
     citation markers or the sources list."""
-    body = _CITATION.sub("", answer.split("\n\nQuellen")[0]).strip()
+    body = _CITATION.sub("", without_lead(answer.split("\n\nQuellen")[0])).strip()
     sentences = split_sentences(body) if body else []
     naming = (s for s in sentences if sum(map(_names_something, salient_terms(s))) >= 2)
     return next(naming, sentences[0] if sentences else body)

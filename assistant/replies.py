@@ -57,3 +57,21 @@ def help_text(
     lines = [f"{opening} {_WHAT_I_DO[language]}".strip()]
     lines += [f"- {example}" for example in examples]
     return "\n".join(lines)
+
+
+# Leads of answers that do not answer directly: the quotes that follow are the documents' words.
+CLOSEST = "Keine Stelle der Dokumente beantwortet die Frage direkt. Am nächsten kommen diese:"
+PARTIAL_LEAD_END = "; sie sagen:"
+
+
+def partial_lead(missing: str) -> str:
+    """'Einen genauen Tag nennen die Dokumente dazu nicht; sie sagen:'."""
+    return f"{missing}{PARTIAL_LEAD_END}"
+
+
+def without_lead(answer: str) -> str:
+    """An answer of ours without its lead, so that only the documents' words remain."""
+    if answer.startswith(CLOSEST):
+        return answer[len(CLOSEST) :].lstrip()
+    head, separator, rest = answer.partition(PARTIAL_LEAD_END)
+    return rest.lstrip() if separator and "\n" not in head else answer

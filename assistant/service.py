@@ -153,9 +153,11 @@ class Assistant:
                 yield in_question_language(answer, form) if fallback else answer
             return
         answer = in_question_language(self.extractive_answer(form, history), form)
-        sentences = _AFTER_CITATION.split(answer.text) if answer.answered else []
+        # Cited text grows sentence by sentence: answers, partial answers, closest passages.
+        sentences = _AFTER_CITATION.split(answer.text) if answer.citations else []
         for count in range(1, len(sentences)):
-            yield Answer(form.text, " ".join(sentences[:count]), True, [], [], partial=True)
+            partial_text = " ".join(sentences[:count])
+            yield Answer(form.text, partial_text, answer.answered, [], [], partial=True)
         yield answer
 
     def extractive_answer(

@@ -9,10 +9,10 @@ import sys
 import pytest
 from devset_index import DEVSET2_QUESTIONS, DEVSET_QUESTIONS, ROOT
 
-from assistant.answering.extractive import CLOSEST
 from assistant.documents import Turn
 from assistant.errors import InputError
 from assistant.evaluation import evaluate
+from assistant.replies import CLOSEST
 from assistant.service import NOT_FOUND, Assistant
 from assistant.settings import Settings
 

@@ -102,3 +102,13 @@ def test_answering_does_not_import_the_service() -> None:
             for alias in node.names
         }
         assert "assistant.service" not in imported, module.name
+
+
+def test_our_own_lead_is_never_taken_for_the_subject_of_an_answer() -> None:
+    from assistant.replies import CLOSEST, partial_lead, without_lead
+
+    quote = "Mit dem „Schlaglicht“ hat die StrategieWerkstatt ein Format geschaffen. [1]"
+    assert without_lead(f"{CLOSEST} {quote}") == quote
+    lead = partial_lead("Einen genauen Tag nennen die Dokumente dazu nicht")
+    assert without_lead(f"{lead} {quote}") == quote
+    assert without_lead(quote) == quote  # a direct answer stays whole

@@ -106,7 +106,8 @@ def test_answer_copies_and_conversation_downloads_with_sources(open_chat: OpenCh
 def test_related_topics_of_a_refusal_ask_about_them(open_chat: OpenChat) -> None:
     chat = open_chat()
     page = chat.page
-    refusal = chat.ask("Wie hoch ist die Arbeitslosenquote in Görlitz?")
+    # Personal investment advice is refused outright, with the related topics.
+    refusal = chat.ask("Soll ich mein Erspartes in Aktien sächsischer Zulieferer anlegen?")
     expect(refusal).to_contain_text("Dazu finde ich in den Dokumenten nichts")
     topic = refusal.locator("button.thema").first
     title = topic.inner_text()

@@ -26,8 +26,6 @@ from assistant.documents import Citation, Passage, format_date
 from assistant.question import QuestionForm
 from assistant.retrieval import Retrieval
 
-CLOSEST = "Keine Stelle der Dokumente beantwortet die Frage direkt. Am nächsten kommen diese:"
-
 
 def rank(found: Sequence[Candidate], model: AnswerModel) -> list[Candidate]:
     """Candidates scored by the fitted sentence model, best first."""

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from assistant.answering.answer_types import answer_type, wants_list
 from assistant.answering.evidence import Candidate, candidates
 from assistant.answering.extractive import (
-    CLOSEST,
     answer_probability,
     compose,
     lacks_asked_detail,
@@ -25,6 +24,7 @@ from assistant.answering.model import AnswerModel
 from assistant.answering.refusal import ADVICE, asks_personal_advice
 from assistant.conversation import StandaloneQuestion
 from assistant.documents import Answer, Passage
+from assistant.replies import CLOSEST, partial_lead
 from assistant.retrieval import Retrieval
 
 NOT_FOUND = "Dazu finde ich in den Dokumenten nichts."
@@ -88,7 +88,7 @@ def offline_answer(standalone: StandaloneQuestion, found: Retrieval, model: Answ
     missing = lacks_asked_detail(evidence.answer_type, chosen)
     if answered and missing is None:
         return Answer(question, text, True, citations, found.passages, standalone_question=query)
-    lead = f"{missing}; sie sagen:" if answered and missing else CLOSEST
+    lead = partial_lead(missing) if answered and missing else CLOSEST
     return Answer(
         question, f"{lead} {text}", False, citations, found.passages, standalone_question=query
     )
