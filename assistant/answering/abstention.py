@@ -47,9 +47,7 @@ def evidence_features(
     values = {
         "dense_top": max(found.dense, default=0.0),
         "best_score": ranked[0].score if ranked else 0.0,
-        # Words of a question in another language than the corpus's cannot be looked up in
-        # its vocabulary: for them nothing counts as missing (the cosines still decide).
-        "missing_weight": max(absent, default=0.0) / heaviest if form.language == "de" else 0.0,
+        "missing_weight": max(absent, default=0.0) / heaviest,
         "numbers_found": (
             len(asked_numbers & passage_words) / len(asked_numbers) if asked_numbers else 1.0
         ),
