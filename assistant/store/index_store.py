@@ -411,17 +411,23 @@ def _write_failure(error: BaseException) -> OSError | str:
     """The OS error behind a failed write; SQLite and FAISS report it only as text."""
     if isinstance(error, OSError):
         return error
-    text = str(error).strip().splitlines()[-1:] or [type(error).__name__]
-    if "database or disk is full" in text[0]:  # SQLite
+    text = _last_line(error)
+    if "database or disk is full" in text:  # SQLite
         return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-    if "disk I/O error" in text[0]:  # SQLite, for any failed write
+    if "disk I/O error" in text:  # SQLite, for any failed write
         return OSError(errno.EIO, os.strerror(errno.EIO))
     for code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EACCES, errno.EROFS):
         if (
-            f"({os.strerror(code)})" in text[0]
+            f"({os.strerror(code)})" in text
         ):  # FAISS: "... write error in <file>: … (File too large)"
             return OSError(code, os.strerror(code))
-    return text[0]
+    return text
+
+
+def _last_line(error: BaseException) -> str:
+    """The telling last line of an error's message (FAISS and SQLite write several)."""
+    lines = str(error).strip().splitlines()
+    return lines[-1] if lines else type(error).__name__
 
 
 def _unreadable(
@@ -430,9 +436,8 @@ def _unreadable(
     """The error for a part of a version that cannot be read: no permission, or damage."""
     if isinstance(error, PermissionError):
         return IndexAccessError(folder.parent.parent, part, error)
-    detail = str(error).strip().splitlines()[-1:] or [type(error).__name__]
     return IndexDamagedError(
-        folder.parent.parent, [f"Version {folder.name}, {part} nicht lesbar: {detail[0]}"]
+        folder.parent.parent, [f"Version {folder.name}, {part} nicht lesbar: {_last_line(error)}"]
     )
 
 
