@@ -12,6 +12,7 @@ import functools
 import re
 from collections import Counter
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 import Stemmer
@@ -225,8 +226,12 @@ class Analyzer:
             self._cache[word] = cached
         return cached
 
-    def _join_split_compounds(self, tokens: list[str]) -> list[str]:
-        """'Fab Lab' and 'Maker Space' become 'fablab', 'makerspace' where the corpus writes them so."""
+    def _join_split_compounds(
+        self, tokens: list[str], hyphen_joined: AbstractSet[str] = frozenset()
+    ) -> list[str]:
+        """'Fab Lab' and 'Maker Space' become 'fablab', 'makerspace' where the corpus writes them
+        so. The parts of a hyphenated word ('Kick-off') stay apart: its joined form is already
+        among the tokens, and joining its parts again would leave the word without a group."""
         joined: list[str] = []
         index = 0
         while index < len(tokens):
@@ -234,8 +239,10 @@ class Analyzer:
             parts_known = all(
                 self.vocabulary.knows(t) and len(t) > 4 for t in tokens[index : index + 2]
             )
-            if index + 1 < len(tokens) and (
-                pair in self.vocabulary or (not parts_known and self.vocabulary.knows(pair))
+            if (
+                index + 1 < len(tokens)
+                and pair not in hyphen_joined
+                and (pair in self.vocabulary or (not parts_known and self.vocabulary.knows(pair)))
             ):
                 joined.append(pair)
                 index += 2
@@ -256,7 +263,7 @@ class Analyzer:
         """Query-side terms, with mistyped words repaired against the corpus vocabulary."""
         result = QueryTerms()
         hyphen_joined = set(words(text)) - set(words(text, joined=False))
-        for word in self._join_split_compounds(words(text)):
+        for word in self._join_split_compounds(words(text), hyphen_joined):
             if word in STOPWORDS:
                 continue
             known = word if self.vocabulary.knows(word) else self.vocabulary.correct(word)

@@ -1,0 +1,52 @@
+"""German query analysis: every question word becomes a group of terms the corpus may use."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.analysis import Analyzer, Vocabulary
+
+CORPUS = [
+    "Zum Kick-off am Montag kamen rund 200 Gäste an die TU Dresden.",
+    "Das Zentrum ScaDS.AI Dresden/Leipzig forscht zu künstlicher Intelligenz.",
+    "Im Fab Lab und im Makerspace der Stadt stehen 3D-Drucker.",
+    "Die KI-Strategie des Freistaates wurde beschlossen.",
+]
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer(Vocabulary.from_texts(CORPUS))
+
+
+def _group_of(analyzer: Analyzer, question: str, term: str) -> list[str] | None:
+    return next((g for g in analyzer.query_terms(question).groups if term in g), None)
+
+
+@pytest.mark.parametrize(
+    ("question", "term"),
+    [
+        ("Wann war der offizielle Kick-off?", "kick"),
+        ("Was forscht ScaDS.AI Dresden/Leipzig?", "dresd"),
+        ("Was forscht ScaDS.AI Dresden/Leipzig?", "leipzig"),
+        ("Was steht in der KI-Strategie?", "strategi"),
+    ],
+)
+def test_parts_of_a_hyphenated_word_the_corpus_writes_joined_keep_their_groups(
+    analyzer: Analyzer, question: str, term: str
+) -> None:
+    # the corpus knows "kickoff" and "dresdenleipzig"; the parts must not be re-joined into
+    # the hyphenated form, which has no group of its own
+    assert _group_of(analyzer, question, term) is not None
+
+
+def test_separately_written_compounds_are_still_joined(analyzer: Analyzer) -> None:
+    terms = analyzer.query_terms("Gibt es einen Maker Space?")
+    assert any("makerspac" in g for g in terms.groups)
+    assert not any(g == ["mak"] or g == ["maker"] for g in terms.groups)
+
+
+def test_hyphenated_joined_form_is_searched_but_not_counted_twice(analyzer: Analyzer) -> None:
+    terms = analyzer.query_terms("Wann war der Kick-off?")
+    assert "kickoff" in terms.terms  # BM25 still matches the joined spelling
+    assert sum("kick" in g for g in terms.groups) == 1
