@@ -332,7 +332,7 @@ def _write_version(
         new_chunks,
         embeddings,
         vectors_by_hash(kept_chunks, kept_sentences, embeddings.model_id),
-        2 * settings.embedding_batch_size,  # sentences are short
+        4 * settings.embedding_batch_size,  # sentences are about a quarter of a chunk
         quotable,
     )
     store.commit(

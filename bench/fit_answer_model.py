@@ -39,7 +39,12 @@ from assistant.analysis import QueryTerms  # noqa: E402
 from assistant.answering.abstention import FEATURES as EVIDENCE_FEATURES  # noqa: E402
 from assistant.answering.abstention import evidence_features  # noqa: E402
 from assistant.answering.answer_types import answer_type, wants_list  # noqa: E402
-from assistant.answering.evidence import FEATURES, Candidate, candidates  # noqa: E402
+from assistant.answering.evidence import (  # noqa: E402
+    FEATURES,
+    Candidate,
+    candidates,
+    unknown_features,
+)
 from assistant.answering.extractive import quotes, rank, select  # noqa: E402
 from assistant.answering.model import AnswerModel, LogisticModel, Selection  # noqa: E402
 from assistant.cli_answers import turns_from_json  # noqa: E402
@@ -132,7 +137,13 @@ ABSTENTION_C = 0.5
 
 
 def fit_sentence_model(examples: Sequence[Example]) -> LogisticModel:
-    rows = [e for e in examples if e.question.get("answerable", True) and e.candidates]
+    rows = [  # other languages' lexical signals are unknown at run time, so not fitted on
+        e
+        for e in examples
+        if e.question.get("answerable", True)
+        and e.candidates
+        and not unknown_features(e.form.language)
+    ]
     x = np.vstack([[[c.features[n] for n in FEATURES] for c in e.candidates] for e in rows])
     y = np.concatenate([e.labels for e in rows])
     return _logistic(x, y, FEATURES, c=SENTENCE_C)
@@ -141,7 +152,7 @@ def fit_sentence_model(examples: Sequence[Example]) -> LogisticModel:
 def evidence_matrix(examples: Sequence[Example], model: AnswerModel) -> np.ndarray:
     rows = []
     for e in examples:
-        ranked = rank(e.candidates, model)
+        ranked = rank(e.candidates, model, unknown_features(e.form.language))
         rows.append(evidence_features(e.form, e.found, e.terms, ranked))
     return np.vstack(rows)
 
@@ -222,7 +233,7 @@ def fit_selection(examples: Sequence[Example], model: AnswerModel) -> Selection:
     """The selection constants with the best sum of gold-fact coverage and citation precision
     of the quoted sentences on the answerable training questions, within the length budget."""
     rows = [e for e in examples if e.question.get("answerable", True)]
-    ranked = [rank(e.candidates, model) for e in rows]
+    ranked = [rank(e.candidates, model, unknown_features(e.form.language)) for e in rows]
     best, best_value = Selection(), -1.0
     for selection in _SELECTIONS:
         covered = total = length = cited = cited_gold = 0

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from assistant.answering.abstention import FEATURES as EVIDENCE_FEATURES
 from assistant.answering.answer_types import holds
-from assistant.answering.evidence import FEATURES, Candidate
+from assistant.answering.evidence import FEATURES, LEXICAL_FEATURES, Candidate, unknown_features
 from assistant.answering.extractive import lacks_asked_detail, select
 from assistant.answering.model import AnswerModel, Selection, default_model
 
@@ -31,6 +32,20 @@ def test_probabilities_rise_with_a_positively_weighted_feature() -> None:
     high = low.copy()
     high[0, strongest] += 3 * sentence.scale[strongest]
     assert sentence.probability(high)[0] > sentence.probability(low)[0]
+
+
+def test_unknown_signals_of_a_foreign_language_question_count_as_their_mean() -> None:
+    sentence = default_model().sentence
+    rows = np.asarray(sentence.mean, dtype=np.float64)[None, :].repeat(2, axis=0)
+    coverage = FEATURES.index("coverage")
+    rows[0, coverage] = 0.0  # what an English question's word coverage always is
+    rows[1, coverage] = 1.0
+    scored = sentence.probability(rows, unknown_features("en"))
+    at_mean = sentence.probability(np.asarray(sentence.mean, dtype=np.float64)[None, :])[0]
+    assert scored[0] == pytest.approx(scored[1]) == pytest.approx(at_mean)
+    assert sentence.probability(rows)[0] < sentence.probability(rows)[1]  # German: read
+    assert unknown_features("de") == ()
+    assert set(unknown_features("en")) == set(LEXICAL_FEATURES) <= set(FEATURES)
 
 
 def test_selection_puts_the_best_first_and_skips_near_duplicates() -> None:

@@ -45,6 +45,16 @@ FEATURES = (
     "list_asked_enumerates",
     "leans_back",  # starts with a pronoun or "Dies", so unclear on its own
 )
+# Signals that read the question's own words. For a question in another language than the
+# German corpus they are zero whatever the sentence says, so the scorer reads them as unknown
+# (the training mean) and decides by meaning alone (README, "Messwerte": English questions).
+LEXICAL_FEATURES = ("coverage", "coverage_gap", "term_share", "context_coverage", "passage_lexical")
+CORPUS_LANGUAGE = "de"
+
+
+def unknown_features(language: str) -> tuple[str, ...]:
+    """The signals the sentence scorer cannot read for a question in ``language``."""
+    return () if language == CORPUS_LANGUAGE else LEXICAL_FEATURES
 
 
 @dataclass

@@ -27,9 +27,12 @@ from assistant.question import QuestionForm
 from assistant.retrieval import Retrieval
 
 
-def rank(found: Sequence[Candidate], model: AnswerModel) -> list[Candidate]:
-    """Candidates scored by the fitted sentence model, best first."""
-    scores = model.sentence.reorder(FEATURES).probability(feature_matrix(found))
+def rank(
+    found: Sequence[Candidate], model: AnswerModel, unknown: Sequence[str] = ()
+) -> list[Candidate]:
+    """Candidates scored by the fitted sentence model, best first; ``unknown`` signals (see
+    :func:`~assistant.answering.evidence.unknown_features`) count as their training mean."""
+    scores = model.sentence.reorder(FEATURES).probability(feature_matrix(found), unknown)
     for candidate, score in zip(found, scores, strict=True):
         candidate.score = float(score)
     return sorted(found, key=lambda c: -c.score)

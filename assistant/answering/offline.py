@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.answering.answer_types import answer_type, wants_list
-from assistant.answering.evidence import Candidate, candidates
+from assistant.answering.evidence import Candidate, candidates, unknown_features
 from assistant.answering.extractive import (
     answer_probability,
     compose,
@@ -48,7 +48,8 @@ def weigh(standalone: StandaloneQuestion, found: Retrieval, model: AnswerModel) 
     terms = lexical.analyze(form.text)
     context = lexical.analyze(" ".join(standalone.carried)) if standalone.carried else None
     kind = answer_type(form)
-    ranked = rank(candidates(found, terms, kind, wants_list(form), context), model)
+    found_candidates = candidates(found, terms, kind, wants_list(form), context)
+    ranked = rank(found_candidates, model, unknown_features(form.language))
     return Evidence(ranked, answer_probability(form, found, terms, ranked, model), kind)
 
 
