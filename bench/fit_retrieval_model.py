@@ -49,7 +49,7 @@ from assistant.service import Assistant  # noqa: E402
 
 DEPTHS = (30, 60, 100)
 CS = (0.001, 0.003, 0.01, 0.03, 0.1)
-LABELS = ("fact", "document", "graded")
+LABELS = ("fact", "document", "fact_in_document", "graded")
 K = 5
 Scorer = Callable[[Candidates], np.ndarray]
 
@@ -63,10 +63,13 @@ class Example:
     by_depth: dict[int, Candidates]
 
     def labels(self, depth: int, kind: str) -> np.ndarray:
-        """Per candidate: 1 if it holds a gold fact ("fact") or is from a gold document
-        ("document"); "graded" is 2 for a gold fact, 1 for another gold-document passage."""
+        """Per candidate: 1 if it holds a gold fact ("fact"), is from a gold document
+        ("document"), or both ("fact_in_document"); "graded" is 2 for a gold fact, 1 for
+        another gold-document passage."""
         if kind == "graded":
             return self.labels(depth, "fact") + self.labels(depth, "document")
+        if kind == "fact_in_document":
+            return self.labels(depth, "fact") * self.labels(depth, "document")
         chunks = self.by_depth[depth]
         return np.asarray(
             [self._label(chunks.chunks[int(r)], kind) for r in chunks.rows], dtype=int
