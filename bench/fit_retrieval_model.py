@@ -25,7 +25,6 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -44,7 +43,12 @@ from assistant.evaluation import normalise  # noqa: E402
 from assistant.passage_features import FEATURES, Candidates, gather  # noqa: E402
 from assistant.passage_model import PassageModel  # noqa: E402
 from assistant.question import analyse_question  # noqa: E402
-from assistant.retrieval import HybridRetriever, asks_for_current_state, select  # noqa: E402
+from assistant.retrieval import (  # noqa: E402
+    HybridRetriever,
+    Retrieval,
+    asks_for_current_state,
+    select,
+)
 from assistant.service import Assistant  # noqa: E402
 
 DEPTHS = (30, 60, 100)
@@ -104,7 +108,7 @@ def collect(name: str, index: Path, top_k: int, per_document: int) -> list[Examp
         form = analyse_question(question["question"])
         recent = asks_for_current_state(form.text)
 
-        def search(query: str, recent: bool = recent) -> Any:
+        def search(query: str, recent: bool = recent) -> Retrieval:
             return retriever.retrieve(query, top_k, recent)
 
         history = turns_from_json(question.get("history"), name)
