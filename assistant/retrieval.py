@@ -101,13 +101,12 @@ class HybridRetriever:
         query_vector = self.embeddings.embed_question(query)
         found = gather(self.snapshot, query_vector, terms, self.model.candidates, prefer_recent)
         scores = self.model.scorer.probability(found.features)
-        order = np.argsort(-scores, kind="stable")
-        score_of = {int(found.rows[i]): float(scores[i]) for i in order}
-        rows = select([int(found.rows[i]) for i in order], found.chunks, k, self.max_per_document)
+        order = [int(found.rows[i]) for i in np.argsort(-scores, kind="stable")]
+        rows = select(order, found.chunks, k, self.max_per_document)
         index_of = {int(row): i for i, row in enumerate(found.rows)}
         picked = [index_of[row] for row in rows]
         return Retrieval(
-            [Passage.from_chunk(found.chunks[row], score_of[row]) for row in rows],
+            [Passage.from_chunk(found.chunks[row], float(scores[index_of[row]])) for row in rows],
             terms,
             self.snapshot,
             found.dense_top,
