@@ -1,12 +1,15 @@
-"""Hybrid retrieval: dense (FAISS) and lexical (BM25) candidates fused by reciprocal rank.
+"""Hybrid retrieval: dense (FAISS) and lexical (BM25) candidates ranked by a fitted scorer.
 
-Near-duplicate passages collapse into one, each document contributes a bounded number of
-passages, and questions about the current state prefer newer documents.
+The candidates of both lists are scored by the passage model (a logistic regression over
+scale-free signals, see :mod:`assistant.passage_features`); near-duplicate passages collapse
+into one, each document contributes a bounded number of passages, and for questions about
+the current state the scorer reads how new each candidate's document is.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,13 +17,10 @@ import numpy as np
 from assistant.analysis import QueryTerms, words
 from assistant.documents import Chunk, Passage
 from assistant.embeddings import IndexEmbeddings
+from assistant.passage_features import gather
+from assistant.passage_model import PassageModel, default_passage_model
 from assistant.store.index_store import IndexSnapshot
 
-_CANDIDATES = 60
-_RRF_K = 30
-_DENSE_WEIGHT = 1.0
-_LEXICAL_WEIGHT = 0.8
-_RECENCY_WEIGHT = 0.25
 _DUPLICATE_OVERLAP = 0.8
 _CURRENT_STATE = re.compile(
     r"\b(aktuell\w*|derzeit\w*|inzwischen|mittlerweile|heute|heutig\w*|jetzt\w*|neueste\w*|zuletzt|"
@@ -47,10 +47,6 @@ class Retrieval:
     lexical: list[float] = field(default_factory=list)  # BM25 of each passage / best BM25
 
 
-def _ranks(rows: np.ndarray) -> dict[int, int]:
-    return {int(row): rank for rank, row in enumerate(rows)}
-
-
 def _shingles(text: str) -> set[tuple[str, ...]]:
     tokens = words(text)
     return {tuple(tokens[i : i + 3]) for i in range(max(len(tokens) - 2, 1))}
@@ -60,15 +56,42 @@ def _near_duplicate(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> bool:
     return bool(a and b) and len(a & b) / min(len(a), len(b)) >= _DUPLICATE_OVERLAP
 
 
+def select(
+    ordered: Sequence[int], chunks: dict[int, Chunk], k: int, max_per_document: int
+) -> list[int]:
+    """Rows of the best passages: no near-duplicates, at most ``max_per_document`` each."""
+    chosen: list[int] = []
+    seen: list[set[tuple[str, ...]]] = []
+    per_document: dict[str, int] = {}
+    for row in ordered:
+        chunk = chunks[row]
+        if per_document.get(chunk.source, 0) >= max_per_document:
+            continue
+        shingles = _shingles(chunk.text)
+        if any(_near_duplicate(shingles, other) for other in seen):
+            continue
+        seen.append(shingles)
+        per_document[chunk.source] = per_document.get(chunk.source, 0) + 1
+        chosen.append(row)
+        if len(chosen) == k:
+            break
+    return chosen
+
+
 class HybridRetriever:
     """Searches one index snapshot; cheap to create per request."""
 
     def __init__(
-        self, snapshot: IndexSnapshot, embeddings: IndexEmbeddings, max_per_document: int = 3
+        self,
+        snapshot: IndexSnapshot,
+        embeddings: IndexEmbeddings,
+        max_per_document: int = 3,
+        model: PassageModel | None = None,
     ) -> None:
         self.snapshot = snapshot
         self.embeddings = embeddings
         self.max_per_document = max_per_document
+        self.model = model or default_passage_model()
 
     def retrieve(self, query: str, k: int = 10, prefer_recent: bool = False) -> Retrieval:
         """The ``k`` best passages for ``query`` (a standalone question)."""
@@ -76,67 +99,19 @@ class HybridRetriever:
         if self.snapshot.size == 0:
             return Retrieval([], terms, self.snapshot)
         query_vector = self.embeddings.embed_question(query)
-        dense_rows, dense_scores = self.snapshot.dense_search(query_vector, _CANDIDATES)
-        lexical_scores = self.snapshot.lexical.scores(terms.terms)
-        top = min(_CANDIDATES, len(lexical_scores))
-        lexical_rows = np.argpartition(-lexical_scores, top - 1)[:top]
-        lexical_rows = lexical_rows[np.argsort(-lexical_scores[lexical_rows])]
-        lexical_rows = lexical_rows[lexical_scores[lexical_rows] > 0]
-
-        dense_rank, lexical_rank = _ranks(dense_rows), _ranks(lexical_rows)
-        candidates = set(dense_rank) | set(lexical_rank)
-        chunks = self.snapshot.chunks(candidates)
-        fused: dict[int, float] = {}
-        for row in candidates:
-            score = 0.0
-            if row in dense_rank:
-                score += _DENSE_WEIGHT / (_RRF_K + dense_rank[row])
-            if row in lexical_rank:
-                score += _LEXICAL_WEIGHT / (_RRF_K + lexical_rank[row])
-            fused[row] = score
-        if prefer_recent:
-            self._boost_recent(fused, chunks)
-        rows = self._select(sorted(fused, key=fused.__getitem__, reverse=True), chunks, k)
-        passages = [Passage.from_chunk(chunks[row], fused[row]) for row in rows]
-        dense_top = float(dense_scores[0]) if len(dense_scores) else 0.0
-        lexical_top = float(lexical_scores.max()) if len(lexical_scores) else 0.0
+        found = gather(self.snapshot, query_vector, terms, self.model.candidates, prefer_recent)
+        scores = self.model.scorer.probability(found.features)
+        order = [int(found.rows[i]) for i in np.argsort(-scores, kind="stable")]
+        rows = select(order, found.chunks, k, self.max_per_document)
+        index_of = {int(row): i for i, row in enumerate(found.rows)}
+        picked = [index_of[row] for row in rows]
         return Retrieval(
-            passages,
+            [Passage.from_chunk(found.chunks[row], float(scores[index_of[row]])) for row in rows],
             terms,
             self.snapshot,
-            dense_top,
+            found.dense_top,
             query_vector,
             rows,
-            [float(v) for v in self.snapshot.row_vectors(rows) @ query_vector],
-            [float(lexical_scores[row]) / lexical_top if lexical_top else 0.0 for row in rows],
+            [float(v) for v in found.column("dense")[picked]],
+            [float(v) for v in found.column("lexical")[picked]],
         )
-
-    @staticmethod
-    def _boost_recent(fused: dict[int, float], chunks: dict[int, Chunk]) -> None:
-        """Favour newer documents: the newest candidate gains ``_RECENCY_WEIGHT`` of the top score."""
-        dates = sorted({c.date for c in chunks.values() if c.date})
-        if len(dates) < 2 or not fused:
-            return
-        top = max(fused.values())
-        for row, chunk in chunks.items():
-            if chunk.date:
-                fused[row] += _RECENCY_WEIGHT * top * dates.index(chunk.date) / (len(dates) - 1)
-
-    def _select(self, ordered: list[int], chunks: dict[int, Chunk], k: int) -> list[int]:
-        """Rows of the best passages: no near-duplicates, a bounded number per document."""
-        chosen: list[int] = []
-        seen: list[set[tuple[str, ...]]] = []
-        per_document: dict[str, int] = {}
-        for row in ordered:
-            chunk = chunks[row]
-            if per_document.get(chunk.source, 0) >= self.max_per_document:
-                continue
-            shingles = _shingles(chunk.text)
-            if any(_near_duplicate(shingles, other) for other in seen):
-                continue
-            seen.append(shingles)
-            per_document[chunk.source] = per_document.get(chunk.source, 0) + 1
-            chosen.append(row)
-            if len(chosen) == k:
-                break
-        return chosen
