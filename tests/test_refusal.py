@@ -102,3 +102,16 @@ def test_table_rows_are_quoted_as_plain_text() -> None:
     assert table_row_as_text(row) == "19:00 Uhr: Begrüßung durch Staatsminister Martin Dulig"
     assert table_row_as_text("|---|---|") is None
     assert table_row_as_text("Kein Tabellenzeile.") is None
+
+
+@pytest.mark.parametrize("cell", ["12. Januar bis Ende", "7. September 2021", "3. Dezember 2015"])
+def test_a_date_cut_from_a_table_is_not_a_numbered_item(cell: str) -> None:
+    assert unusable(cell)
+
+
+@pytest.mark.parametrize(
+    "item",
+    ["1. Ziel der Strategie", "2) Fachkräfte sichern", "12. Januar: Start der Beteiligung."],
+)
+def test_numbered_items_and_dated_sentences_stay_quotable(item: str) -> None:
+    assert not unusable(item)
