@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import bisect
 import functools
+import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
@@ -290,3 +291,13 @@ class QueryTerms:
     unknown: list[str] = field(default_factory=list)  # query words the corpus never uses
     groups: list[list[str]] = field(default_factory=list)  # the terms of each query word
     known: list[bool] = field(default_factory=list)  # per group: does the corpus use the word?
+
+
+def word_weights(analyzer: Analyzer, groups: Sequence[Sequence[str]]) -> list[float]:
+    """Rarer words weigh more: the inverse corpus frequency of a word's rarest form."""
+    frequencies = analyzer.vocabulary.stem_counts
+    total = analyzer.vocabulary.total_count
+    return [
+        max((math.log(1 + total / (1 + frequencies.get(t, 0))) for t in group), default=0.0)
+        for group in groups
+    ]

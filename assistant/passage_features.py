@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.analysis import QueryTerms
+from assistant.analysis import QueryTerms, word_weights
 from assistant.documents import Chunk
 from assistant.store.index_store import IndexSnapshot
 
@@ -88,9 +88,6 @@ class _WordPresence:
     """Which of the query's words each chunk row contains, from the BM25 index itself."""
 
     def __init__(self, snapshot: IndexSnapshot, terms: QueryTerms, rows: np.ndarray) -> None:
-        # Imported here: the answering package imports this module's retrieval.
-        from assistant.answering.evidence import word_weights
-
         analyzer = snapshot.lexical.analyzer
         self.analyzer = analyzer
         self.groups = [set(g) for g in terms.groups]

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from assistant.analysis import QueryTerms, words
-from assistant.answering.evidence import Candidate, word_weights
+from assistant.analysis import QueryTerms, word_weights, words
+from assistant.answering.evidence import Candidate
 from assistant.question import QuestionForm
 from assistant.retrieval import Retrieval
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.analysis import Analyzer, QueryTerms, stem, words
+from assistant.analysis import Analyzer, QueryTerms, stem, word_weights, words
 from assistant.answering.answer_types import holds
 from assistant.answering.filters import table_row_as_text, unusable
 from assistant.retrieval import Retrieval
@@ -68,16 +68,6 @@ class Candidate:
     features: dict[str, float]
     hits: set[int] = field(default_factory=set)  # indexes of question words it contains
     score: float = 0.0
-
-
-def word_weights(analyzer: Analyzer, groups: Sequence[Sequence[str]]) -> list[float]:
-    """Rarer words weigh more: the inverse corpus frequency of a word's rarest form."""
-    frequencies = analyzer.vocabulary.stem_counts
-    total = analyzer.vocabulary.total_count
-    return [
-        max((math.log(1 + total / (1 + frequencies.get(t, 0))) for t in group), default=0.0)
-        for group in groups
-    ]
 
 
 def enumerates(sentence: str) -> bool:
