@@ -18,7 +18,7 @@ ENV_FILE = ".env"
 DEFAULT_EXAMPLE_QUESTIONS = (
     "Welche Aufgabe hat die StrategieWerkstatt „Industrie der ZUKUNFT“?",
     "Wozu hat Wirtschaftsminister Dulig die sächsischen Unternehmen aufgefordert?",
-    "Warum sind Kooperationen für die sächsische Industrie wichtig?",
+    "Was sollen sächsische Unternehmen nutzen, um Impulse für neue Geschäftsmodelle zu erhalten?",
 )
 
 
