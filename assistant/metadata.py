@@ -15,6 +15,7 @@ _MONTH_NUMBER = {name.casefold(): index for index, name in enumerate(GERMAN_MONT
 _MONTH_NUMBER.update(
     {
         "jan": 1,
+        "jänner": 1,
         "feb": 2,
         "mär": 3,
         "maerz": 3,

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import re
 
+from assistant.cleaning import BULLET as _BULLET  # "1. Ziel …", not "12. Januar …"
+
 _MIN_CHARS = 15
 _MIN_WORDS = 3
-_MONTHS = (
-    "Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
-)
-# "1. Ziel …" is a numbered item; "12. Januar bis Ende" is a date cut from a table, not a list.
-_BULLET = re.compile(rf"^\s*(?:[-–•▪●◦*]|\d{{1,2}}[.)](?!\s+(?:{_MONTHS})\b))\s+\S")
 _SENTENCE_END = re.compile(r"[.!?:;…\"“”»)]\d{0,2}\s*$")  # a footnote number may follow
 _MIN_WORDS_UNPUNCTUATED = 8  # a headline or list line without a full stop still says something
 _TABLE_OF_CONTENTS = re.compile(
