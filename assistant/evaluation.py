@@ -47,7 +47,8 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _base(source: str | None) -> str:
+def document_name(source: str | None) -> str:
+    """The file name of a source or gold document, lower case, without a page anchor."""
     return Path(str(source or "").split("#")[0]).name.lower()
 
 
@@ -80,8 +81,8 @@ def score_one(question: dict[str, Any], result: dict[str, Any], tally: _Tally) -
     if not question.get("answerable", True):
         tally.add("refused_when_unanswerable", float(not result.get("answered", True)))
         return
-    gold = {_base(g) for g in question.get("gold_docs", [])}
-    sources = [_base(p.get("source")) for p in passages[:10]]
+    gold = {document_name(g) for g in question.get("gold_docs", [])}
+    sources = [document_name(p.get("source")) for p in passages[:10]]
     rank = next((i + 1 for i, s in enumerate(sources) if s in gold), None)
     tally.add(f"recall@{_K}", float(rank is not None and rank <= _K))
     tally.add("mrr@10", 1 / rank if rank else 0.0)
@@ -92,7 +93,7 @@ def score_one(question: dict[str, Any], result: dict[str, Any], tally: _Tally) -
         tally.add("answer_fact_coverage", float(normalise(fact) in answer))
     tally.add("answered_when_answerable", float(bool(result.get("answered", True))))
     for citation in result.get("citations", []):
-        tally.add("citation_precision", float(_base(citation.get("source")) in gold))
+        tally.add("citation_precision", float(document_name(citation.get("source")) in gold))
 
 
 NAMES = (

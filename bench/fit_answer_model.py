@@ -48,7 +48,7 @@ from assistant.answering.evidence import (  # noqa: E402
 from assistant.answering.extractive import quotes, rank, select  # noqa: E402
 from assistant.answering.model import AnswerModel, LogisticModel, Selection  # noqa: E402
 from assistant.cli_answers import turns_from_json  # noqa: E402
-from assistant.evaluation import NAMES, evaluate, normalise  # noqa: E402
+from assistant.evaluation import NAMES, document_name, evaluate, normalise  # noqa: E402
 from assistant.ingest import ingest  # noqa: E402
 from assistant.question import QuestionForm  # noqa: E402
 from assistant.retrieval import Retrieval  # noqa: E402
@@ -246,10 +246,6 @@ _SELECTIONS = [
 _MAX_MEAN_LENGTH = 450  # characters of quoted text; markers and lead-ins come on top
 
 
-def _base(source: str) -> str:
-    return Path(source).name.lower()
-
-
 def fit_selection(examples: Sequence[Example], model: AnswerModel) -> Selection:
     """The selection constants with the best sum of gold-fact coverage and citation precision
     of the quoted sentences on the answerable training questions, within the length budget."""
@@ -263,8 +259,10 @@ def fit_selection(examples: Sequence[Example], model: AnswerModel) -> Selection:
             text = " ".join(q.text for q in chosen)
             answer = normalise(text)
             facts = [normalise(f) for f in example.question.get("gold_facts", [])]
-            gold = {_base(g) for g in example.question.get("gold_docs", [])}
-            sources = {_base(example.found.passages[q.passage_index].source) for q in chosen}
+            gold = {document_name(g) for g in example.question.get("gold_docs", [])}
+            sources = {
+                document_name(example.found.passages[q.passage_index].source) for q in chosen
+            }
             covered += sum(f in answer for f in facts)
             total += len(facts)
             length += len(text)

@@ -39,7 +39,7 @@ from assistant.answering.model import LogisticModel  # noqa: E402
 from assistant.cli_answers import turns_from_json  # noqa: E402
 from assistant.conversation import standalone_question  # noqa: E402
 from assistant.documents import Chunk  # noqa: E402
-from assistant.evaluation import normalise  # noqa: E402
+from assistant.evaluation import document_name, normalise  # noqa: E402
 from assistant.passage_features import FEATURES, Candidates, gather  # noqa: E402
 from assistant.passage_model import PassageModel  # noqa: E402
 from assistant.question import analyse_question  # noqa: E402
@@ -81,13 +81,9 @@ class Example:
 
     def _label(self, chunk: Chunk, kind: str) -> bool:
         if kind == "document":
-            return _base(chunk.source) in self.gold
+            return document_name(chunk.source) in self.gold
         text = normalise(chunk.text)
         return any(f in text for f in self.facts)
-
-
-def _base(source: str) -> str:
-    return Path(source.split("#")[0]).name.lower()
 
 
 def _placeholder() -> PassageModel:
@@ -118,7 +114,7 @@ def collect(name: str, index: Path, top_k: int, per_document: int) -> list[Examp
         examples.append(
             Example(
                 [normalise(f) for f in question.get("gold_facts", [])],
-                {_base(g) for g in question.get("gold_docs", [])},
+                {document_name(g) for g in question.get("gold_docs", [])},
                 {d: gather(snapshot, vector, terms, d, recent) for d in DEPTHS},
             )
         )
@@ -135,7 +131,7 @@ def figures(
         scores = scorer(found) if len(found.rows) else np.zeros(0)
         order = [int(found.rows[i]) for i in np.argsort(-scores, kind="stable")]
         rows = select(order, found.chunks, top_k, per_document)
-        sources = [_base(found.chunks[r].source) for r in rows]
+        sources = [document_name(found.chunks[r].source) for r in rows]
         rank = next((i + 1 for i, s in enumerate(sources) if s in e.gold), None)
         recall += rank is not None and rank <= K
         mrr += 1 / rank if rank else 0.0

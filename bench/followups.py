@@ -21,6 +21,7 @@ from typing import Any
 
 from assistant.conversation import referenced_entity, with_entity
 from assistant.documents import Turn
+from assistant.evaluation import document_name
 from assistant.question import analyse_question
 from assistant.retrieval import HybridRetriever
 from assistant.service import Assistant
@@ -40,7 +41,7 @@ class Case:
 
 
 def _rank(passages: list[Any], gold: set[str]) -> int | None:
-    names = [Path(p.source.split("#")[0]).name.lower() for p in passages[:10]]
+    names = [document_name(p.source) for p in passages[:10]]
     return next((i + 1 for i, name in enumerate(names) if name in gold), None)
 
 
