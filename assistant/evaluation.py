@@ -16,6 +16,7 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,9 @@ def _load(path: Path) -> list[dict[str, Any]]:
         raise InputError(f"{path}: die Fragendatei ist nicht lesbar ({error}).") from error
 
 
-class _Tally:
+class Tally:
+    """Values per figure name; a figure is the mean of its values."""
+
     def __init__(self) -> None:
         self.values: dict[str, list[float]] = defaultdict(list)
 
@@ -75,21 +78,29 @@ class _Tally:
         return round(sum(values) / len(values), 3) if values else 0.0
 
 
-def score_one(question: dict[str, Any], result: dict[str, Any], tally: _Tally) -> None:
-    passages = result.get("passages") or []
-    tally.add("mean_answer_length", float(len(result.get("answer", ""))))
-    if not question.get("answerable", True):
-        tally.add("refused_when_unanswerable", float(not result.get("answered", True)))
-        return
+def score_passages(
+    question: dict[str, Any], passages: Sequence[dict[str, Any]], tally: Tally
+) -> None:
+    """recall@5, MRR@10 and fact recall@5 of an answerable question's ranked passages."""
     gold = {document_name(g) for g in question.get("gold_docs", [])}
     sources = [document_name(p.get("source")) for p in passages[:10]]
     rank = next((i + 1 for i, s in enumerate(sources) if s in gold), None)
     tally.add(f"recall@{_K}", float(rank is not None and rank <= _K))
     tally.add("mrr@10", 1 / rank if rank else 0.0)
     top = normalise(" ".join(p.get("text", "") for p in passages[:_K]))
-    answer = normalise(result.get("answer", ""))
     for fact in question.get("gold_facts", []):
         tally.add(f"fact_recall@{_K}", float(normalise(fact) in top))
+
+
+def score_one(question: dict[str, Any], result: dict[str, Any], tally: Tally) -> None:
+    tally.add("mean_answer_length", float(len(result.get("answer", ""))))
+    if not question.get("answerable", True):
+        tally.add("refused_when_unanswerable", float(not result.get("answered", True)))
+        return
+    score_passages(question, result.get("passages") or [], tally)
+    gold = {document_name(g) for g in question.get("gold_docs", [])}
+    answer = normalise(result.get("answer", ""))
+    for fact in question.get("gold_facts", []):
         tally.add("answer_fact_coverage", float(normalise(fact) in answer))
     tally.add("answered_when_answerable", float(bool(result.get("answered", True))))
     for citation in result.get("citations", []):
@@ -156,8 +167,8 @@ def evaluate(
         output.write_text(
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results), encoding="utf-8"
         )
-    overall = _Tally()
-    by_type: dict[str, _Tally] = defaultdict(_Tally)
+    overall = Tally()
+    by_type: dict[str, Tally] = defaultdict(Tally)
     for question, result in zip(questions, results, strict=True):
         score_one(question, result, overall)
         score_one(question, result, by_type[question.get("type", "?")])

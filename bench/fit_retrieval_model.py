@@ -39,7 +39,7 @@ from assistant.answering.model import LogisticModel  # noqa: E402
 from assistant.cli_answers import turns_from_json  # noqa: E402
 from assistant.conversation import standalone_question  # noqa: E402
 from assistant.documents import Chunk  # noqa: E402
-from assistant.evaluation import document_name, normalise  # noqa: E402
+from assistant.evaluation import Tally, document_name, normalise, score_passages  # noqa: E402
 from assistant.passage_features import FEATURES, Candidates, gather  # noqa: E402
 from assistant.passage_model import PassageModel  # noqa: E402
 from assistant.question import analyse_question  # noqa: E402
@@ -54,7 +54,6 @@ from assistant.service import Assistant  # noqa: E402
 DEPTHS = (30, 60, 100)
 CS = (0.001, 0.003, 0.01, 0.03, 0.1)
 LABELS = ("fact", "document", "fact_in_document", "graded")
-K = 5
 Scorer = Callable[[Candidates], np.ndarray]
 
 
@@ -125,25 +124,15 @@ def figures(
     examples: Sequence[Example], depth: int, scorer: Scorer, top_k: int, per_document: int
 ) -> dict[str, float]:
     """recall@5, MRR@10 and fact recall@5 as the devset scorer counts them."""
-    recall = mrr = facts = fact_total = 0.0
+    tally = Tally()
     for e in examples:
         found = e.by_depth[depth]
         scores = scorer(found) if len(found.rows) else np.zeros(0)
         order = [int(found.rows[i]) for i in np.argsort(-scores, kind="stable")]
         rows = select(order, found.chunks, top_k, per_document)
-        sources = [document_name(found.chunks[r].source) for r in rows]
-        rank = next((i + 1 for i, s in enumerate(sources) if s in e.gold), None)
-        recall += rank is not None and rank <= K
-        mrr += 1 / rank if rank else 0.0
-        top = normalise(" ".join(found.chunks[r].text for r in rows[:K]))
-        facts += sum(f in top for f in e.facts)
-        fact_total += len(e.facts)
-    n = max(len(examples), 1)
-    return {
-        "recall@5": round(recall / n, 3),
-        "mrr@10": round(mrr / n, 3),
-        "fact_recall@5": round(facts / max(fact_total, 1), 3),
-    }
+        passages = [{"source": found.chunks[r].source, "text": found.chunks[r].text} for r in rows]
+        score_passages({"gold_docs": sorted(e.gold), "gold_facts": e.facts}, passages, tally)
+    return {name: tally.mean(name) for name in ("recall@5", "mrr@10", "fact_recall@5")}
 
 
 def _value(result: dict[str, float]) -> float:
