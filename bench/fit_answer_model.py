@@ -25,7 +25,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -246,16 +246,27 @@ _SELECTIONS = [
 _MAX_MEAN_LENGTH = 450  # characters of quoted text; markers and lead-ins come on top
 
 
+_LIST_CHARS = (0, 450, 600, 750, 900)  # 0: a list question gets no further list items
+
+
 def fit_selection(examples: Sequence[Example], model: AnswerModel) -> Selection:
     """The selection constants with the best sum of gold-fact coverage and citation precision
-    of the quoted sentences on the answerable training questions, within the length budget."""
+    of the quoted sentences on the answerable training questions, within the length budget;
+    then, for those, the budget of list answers."""
     rows = [e for e in examples if e.question.get("answerable", True)]
     ranked = [rank(e.candidates, model, unknown_features(e.form.language)) for e in rows]
+    best = _best_selection(rows, ranked, _SELECTIONS)
+    return _best_selection(rows, ranked, [replace(best, list_chars=n) for n in _LIST_CHARS])
+
+
+def _best_selection(
+    rows: Sequence[Example], ranked: Sequence[list[Candidate]], selections: Sequence[Selection]
+) -> Selection:
     best, best_value = Selection(), -1.0
-    for selection in _SELECTIONS:
+    for selection in selections:
         covered = total = length = cited = cited_gold = 0
         for example, order in zip(rows, ranked, strict=True):
-            chosen = quotes(select(order, selection), example.found)
+            chosen = quotes(select(order, selection, wants_list(example.form)), example.found)
             text = " ".join(q.text for q in chosen)
             answer = normalise(text)
             facts = [normalise(f) for f in example.question.get("gold_facts", [])]

@@ -33,7 +33,7 @@ FLOORS = {
         "recall@5": 0.97,
         "mrr@10": 0.89,
         "fact_recall@5": 0.92,
-        "answer_fact_coverage": 0.52,
+        "answer_fact_coverage": 0.57,
         "citation_precision": 0.76,
         "answered_when_answerable": 0.50,
         "refused_when_unanswerable": 0.58,

@@ -21,6 +21,7 @@ from assistant.answering.abstention import evidence_features
 from assistant.answering.answer_types import MISSING, holds
 from assistant.answering.evidence import FEATURES, Candidate, feature_matrix
 from assistant.answering.filters import is_fragment, unusable
+from assistant.answering.lists import with_list_items
 from assistant.answering.model import AnswerModel, Selection
 from assistant.documents import Citation, Passage, format_date
 from assistant.question import QuestionForm
@@ -54,8 +55,18 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(a @ b) / norm if norm else 0.0
 
 
-def select(ranked: Sequence[Candidate], selection: Selection) -> list[Candidate]:
-    """The best sentence, then by maximal marginal relevance while within the budget."""
+def select(
+    ranked: Sequence[Candidate], selection: Selection, list_asked: bool = False
+) -> list[Candidate]:
+    """The best sentence, then by maximal marginal relevance while within the budget; for a
+    question that asks for a list, each chosen list item brings its list along."""
+    chosen = _by_relevance(ranked, selection)
+    if list_asked and selection.list_chars:
+        return with_list_items(chosen, ranked, selection.list_chars)
+    return chosen
+
+
+def _by_relevance(ranked: Sequence[Candidate], selection: Selection) -> list[Candidate]:
     if not ranked:
         return []
     chosen = [ranked[0]]
@@ -101,14 +112,23 @@ def _with_date(sentence: str, passage: Passage) -> str:
 
 @dataclass
 class Quote:
-    text: str  # one sentence, or a sentence with the one before it
+    text: str  # one sentence, or adjacent sentences of one passage
     passage_index: int
 
 
 def quotes(chosen: Sequence[Candidate], found: Retrieval) -> list[Quote]:
-    """The chosen sentences; one that leans on the sentence before it gets that one too."""
+    """The chosen sentences; one that leans on the sentence before it gets that one too, and
+    one that follows the sentence quoted before it in its passage joins that quote."""
     result: list[Quote] = []
-    for candidate in chosen:
+    for number, candidate in enumerate(chosen):
+        before = chosen[number - 1] if number else None
+        if (
+            before is not None
+            and before.passage_index == candidate.passage_index
+            and before.sentence_index + 1 == candidate.sentence_index
+        ):
+            result[-1].text += f" {candidate.text}"
+            continue
         text = candidate.text
         if candidate.features["leans_back"]:
             previous = _previous_sentence(candidate, found)

@@ -53,6 +53,7 @@ class Selection:
     max_chars: int = 380
     relative_floor: float = 0.5  # a further sentence needs this share of the best score
     mmr_lambda: float = 0.7  # score weight against similarity to sentences already chosen
+    list_chars: int = 0  # budget when a list is asked and its items are quoted; 0: never
 
 
 @dataclass

@@ -39,6 +39,7 @@ class Evidence:
     ranked: list[Candidate]
     probability: float
     answer_type: str | None
+    list_asked: bool
 
 
 def weigh(standalone: StandaloneQuestion, found: Retrieval, model: AnswerModel) -> Evidence:
@@ -47,10 +48,11 @@ def weigh(standalone: StandaloneQuestion, found: Retrieval, model: AnswerModel) 
     lexical = found.snapshot.lexical
     terms = lexical.analyze(form.text)
     context = lexical.analyze(" ".join(standalone.carried)) if standalone.carried else None
-    kind = answer_type(form)
-    found_candidates = candidates(found, terms, kind, wants_list(form), context)
+    kind, list_asked = answer_type(form), wants_list(form)
+    found_candidates = candidates(found, terms, kind, list_asked, context)
     ranked = rank(found_candidates, model, unknown_features(form.language))
-    return Evidence(ranked, answer_probability(form, found, terms, ranked, model), kind)
+    probability = answer_probability(form, found, terms, ranked, model)
+    return Evidence(ranked, probability, kind, list_asked)
 
 
 def not_found(
@@ -81,7 +83,7 @@ def offline_answer(standalone: StandaloneQuestion, found: Retrieval, model: Answ
     if standalone.form.follow_up.elliptical and not standalone.carried:
         return not_found(question, found.passages, query, NO_CONTEXT)
     evidence = weigh(standalone, found, model)
-    chosen = select(evidence.ranked, model.selection)
+    chosen = select(evidence.ranked, model.selection, evidence.list_asked)
     if not chosen:
         return not_found(question, found.passages, query)
     answered = evidence.probability >= model.threshold

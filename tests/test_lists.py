@@ -1,0 +1,124 @@
+"""List answers: a list question gets the whole list it finds, nothing else gets list items."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.answering.evidence import Candidate
+from assistant.answering.extractive import select
+from assistant.answering.lists import item_shape, list_of, with_list_items
+from assistant.answering.model import Selection
+from assistant.embeddings import IndexEmbeddings
+from assistant.ingest import ingest
+from assistant.service import Assistant
+from assistant.settings import DEFAULT_EMBEDDING_MODEL, Settings
+
+
+def _passage(*texts: str, scores: tuple[float, ...] = ()) -> list[Candidate]:
+    """One passage's sentences in document order; all score alike unless ``scores`` says."""
+    return [
+        Candidate(text, 0, i, np.eye(len(texts), dtype=np.float32)[i], {}, score=s)
+        for i, (text, s) in enumerate(zip(texts, scores or (0.5,) * len(texts), strict=True))
+    ]
+
+
+PROGRAMMES = _passage(
+    "Der Freistaat fördert kleine Unternehmen mit drei Programmen:",
+    "• InnoPrämie für Forschungsaufträge an Hochschulen,",
+    "• Technologieförderung für eigene Entwicklungsprojekte,",
+    "• Messeförderung für Auftritte im Ausland.",
+    "Anträge nimmt die Sächsische Aufbaubank entgegen.",
+)
+
+
+def test_items_have_a_shape_and_prose_has_none() -> None:
+    assert item_shape("• InnoPrämie für Forschungsaufträge,") == ("bullet", "•")
+    assert item_shape("- Living Labs in Dresden und Leipzig") == ("bullet", "-")
+    assert item_shape("2. Fachkräfte aus dem Ausland gewinnen") == ("bullet", "number")
+    assert item_shape("Messe: gamescom – Ort: Köln – Hinweis: neu.") == ("row", "Messe")
+    assert item_shape("Prof. Hubert Jäger: TU Dresden.") == ("row", "")
+    assert item_shape("12. Januar: Start der Beteiligung.") == ("row", "12. Januar")  # timeline
+    # Must not fire: a date is no list number, prose with a colon is no table row.
+    assert item_shape("12. Januar startete die Beteiligung am Portal.") is None
+    assert item_shape("Die Allianz bündelt die Aktivitäten der Regionen.") is None
+    long_quote = "Staatsminister Martin Dulig sagte dazu: „" + "Wir wollen mehr. " * 20 + "“"
+    assert item_shape(long_quote) is None
+
+
+def test_an_item_brings_its_list_and_an_introduction_the_list_it_opens() -> None:
+    by_position = {(c.passage_index, c.sentence_index): c for c in PROGRAMMES}
+    items = PROGRAMMES[1:4]
+    assert list_of(PROGRAMMES[2], by_position) == items
+    assert list_of(PROGRAMMES[0], by_position) == PROGRAMMES[0:4]
+    assert list_of(PROGRAMMES[4], by_position) == []  # prose after the list stays alone
+
+
+def test_items_of_another_shape_or_passage_are_not_one_list() -> None:
+    mixed = _passage("• Erstens dies,", "- zweitens das.", "Messe: Christmasworld – Ort: Frankfurt.")
+    by_position = {(c.passage_index, c.sentence_index): c for c in mixed}
+    assert all(list_of(c, by_position) == [] for c in mixed)
+    elsewhere = Candidate("• aus einer anderen Stelle,", 1, 2, np.ones(5), {}, score=0.5)
+    by_position = {(c.passage_index, c.sentence_index): c for c in [*PROGRAMMES, elsewhere]}
+    assert elsewhere not in list_of(PROGRAMMES[1], by_position)
+
+
+def test_the_list_takes_the_place_of_its_item_and_is_cut_only_at_its_end() -> None:
+    whole = with_list_items([PROGRAMMES[4], PROGRAMMES[2]], PROGRAMMES, max_chars=1000)
+    assert whole == [PROGRAMMES[4], *PROGRAMMES[1:4]]
+    budget = len(PROGRAMMES[4].text) + len(PROGRAMMES[1].text) + len(PROGRAMMES[2].text)
+    cut = with_list_items([PROGRAMMES[4], PROGRAMMES[2]], PROGRAMMES, max_chars=budget)
+    assert cut == [PROGRAMMES[4], *PROGRAMMES[1:3]]
+
+
+def test_only_a_question_that_asks_for_a_list_gets_the_items() -> None:
+    ranked = sorted(
+        _passage(*(c.text for c in PROGRAMMES), scores=(0.2, 0.1, 0.9, 0.1, 0.1)),
+        key=lambda c: -c.score,
+    )
+    selection = Selection(max_sentences=2, max_chars=400, relative_floor=0.5, list_chars=600)
+    alone = select(ranked, selection)
+    assert [c.text for c in alone] == [PROGRAMMES[2].text]
+    assert [c.text for c in select(ranked, selection, list_asked=True)] == [
+        c.text for c in PROGRAMMES[1:4]
+    ]
+    without_budget = Selection(max_sentences=2, max_chars=400, relative_floor=0.5)
+    assert select(ranked, without_budget, list_asked=True) == alone
+
+
+@pytest.mark.slow
+def test_a_list_question_is_answered_with_the_whole_list_in_one_quote(
+    tmp_path: Path, real_embeddings: IndexEmbeddings
+) -> None:
+    document = tmp_path / "docs" / "2023-05-02_foerderprogramme.md"
+    document.parent.mkdir()
+    document.write_text(
+        "# Förderprogramme für kleine Unternehmen\n\n"
+        "Der Freistaat Sachsen unterstützt kleine und mittlere Unternehmen bei Innovationen. "
+        "Dafür stehen drei Programme bereit:\n\n"
+        "- die InnoPrämie für Forschungsaufträge an Hochschulen,\n"
+        "- die Technologieförderung für eigene Entwicklungsprojekte,\n"
+        "- die Messeförderung für Auftritte auf Messen im Ausland.\n\n"
+        "Anträge nimmt die Sächsische Aufbaubank entgegen. Die Beratung ist kostenlos.\n",
+        encoding="utf-8",
+    )
+    settings = Settings(
+        index_dir=tmp_path / "index",
+        corpus_dir=tmp_path / "corpus",
+        embedding_model=DEFAULT_EMBEDDING_MODEL,
+        copy_into_corpus=False,
+        llm="none",
+    )
+    ingest([document.parent], settings, embeddings=real_embeddings, quiet=True)
+    assistant = Assistant(settings, real_embeddings)
+
+    listed = assistant.ask("Welche Förderprogramme gibt es für kleine Unternehmen?")
+    for programme in ("InnoPrämie", "Technologieförderung", "Messeförderung"):
+        assert programme in listed.text
+    quote = next(c.quote for c in listed.citations if "InnoPrämie" in c.quote)
+    assert "Technologieförderung" in quote and " … " not in quote  # one list, one quote
+
+    single = assistant.ask("Wer nimmt die Anträge entgegen?")
+    assert "Aufbaubank" in single.text and "Messeförderung" not in single.text
