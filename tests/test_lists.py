@@ -57,7 +57,9 @@ def test_an_item_brings_its_list_and_an_introduction_the_list_it_opens() -> None
 
 
 def test_items_of_another_shape_or_passage_are_not_one_list() -> None:
-    mixed = _passage("• Erstens dies,", "- zweitens das.", "Messe: Christmasworld – Ort: Frankfurt.")
+    mixed = _passage(
+        "• Erstens dies,", "- zweitens das.", "Messe: Christmasworld – Ort: Frankfurt."
+    )
     by_position = {(c.passage_index, c.sentence_index): c for c in mixed}
     assert all(list_of(c, by_position) == [] for c in mixed)
     elsewhere = Candidate("• aus einer anderen Stelle,", 1, 2, np.ones(5), {}, score=0.5)
