@@ -30,6 +30,17 @@ _PAGE_NUMBER_LINE = re.compile(
 # A list item; "7. März 2017 …" at the start of a wrapped line is a date, not item 7.
 BULLET = re.compile(rf"^\s*(?:[-–•▪●◦*]|\d{{1,2}}[.)](?!\s*(?i:{MONTH_PATTERN})\b)|[a-z][.)])\s+")
 _SENTENCE_END = re.compile(r"[.!?:;“”\"«»)]$")
+# German words that never end a heading, title or paragraph: articles, determiners,
+# conjunctions, and the prepositions that are no verb particles ("… holt auf", "… stellt
+# die Strategie vor" end a title). A line ending in one was wrapped, however short it is.
+_FUNCTION_WORD_LIST = """
+    der die das des dem den eine einer eines einem einen kein keine keinen keiner
+    seine seiner seinen seinem ihre ihrer ihren ihrem unsere unserer unseren unserem
+    dieser diese dieses diesen diesem jeder jede jedes jeden
+    und oder sowie aber sondern dass ob weil wenn als denn bzw
+    in im ins am beim vom zum zur seit von für gegen ohne zwischen bis gemäß laut trotz
+    während wegen"""
+_FUNCTION_WORDS = frozenset(_FUNCTION_WORD_LIST.split())
 
 
 def normalize_unicode(text: str) -> str:
@@ -104,6 +115,8 @@ def _breaks_before(lines: Sequence[str], index: int, width: int) -> bool:
     ended_on_purpose = len(previous) + 1 + len(next_word) < 0.9 * width  # slack: unknown wrap limit
     if _SENTENCE_END.search(previous):
         return ended_on_purpose
+    if previous.rsplit(" ", 1)[-1].casefold() in _FUNCTION_WORDS:
+        return False
     return ended_on_purpose and not previous.endswith((",", "-")) and not line[:1].islower()
 
 

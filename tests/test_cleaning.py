@@ -56,6 +56,43 @@ def test_join_lines_rebuilds_paragraphs_and_keeps_headings_and_lists() -> None:
     ]
 
 
+# A press release's body is set narrower than its footer: measured against the footer, every
+# wrapped body line looks short enough to have ended on purpose.
+_WIDE_FOOTER = (
+    "Diese Medieninformation sowie Fotos in druckfähiger Auflösung finden Sie im Internet.\n"
+    "Archivstraße 1 | 01097 Dresden | www.sk.sachsen.de | www.medienservice.sachsen.de\n"
+)
+
+
+def test_a_line_that_ends_in_an_article_or_conjunction_continues_on_the_next() -> None:
+    text = (
+        "Hintergrund: Automobilstandort Zwickau\n"
+        "In Zwickau entstehen seit 1904 Automobile, zunächst unter der\n"
+        "Marke Horch. Heute gehören die Werke in Zwickau, Dresden und\n"
+        "Chemnitz zur Volkswagen Sachsen GmbH.\n" + _WIDE_FOOTER
+    )
+    assert join_lines(text).split("\n\n")[:2] == [
+        "Hintergrund: Automobilstandort Zwickau",
+        "In Zwickau entstehen seit 1904 Automobile, zunächst unter der Marke Horch. Heute "
+        "gehören die Werke in Zwickau, Dresden und Chemnitz zur Volkswagen Sachsen GmbH.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Fachkräfteallianz Sachsen nimmt ihre Arbeit auf",  # a verb particle ends a title
+        "Minister Dulig stellt die Strategie vor",
+        "Heimische Rohstoffe sichern",  # an infinitive
+        "Ausblick auf das Jahr 2030",  # a noun or number
+        "Kooperation und Vernetzung",
+    ],
+)
+def test_a_title_that_ends_in_a_particle_verb_or_noun_stays_a_line_of_its_own(title: str) -> None:
+    text = f"{title}\n29 Partner aus Wirtschaft und Verwaltung wollen zusammenarbeiten.\n"
+    assert join_lines(text + _WIDE_FOOTER).split("\n\n")[0] == title
+
+
 def test_join_lines_drops_table_of_contents_lines() -> None:
     text = (
         "Inhalt\n"
