@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering.filters import addresses_assistant, unusable
+from assistant.answering.filters import addresses_assistant, cut_off, unusable
 from assistant.answering.refusal import asks_personal_advice
 
 
@@ -115,3 +115,20 @@ def test_a_date_cut_from_a_table_is_not_a_numbered_item(cell: str) -> None:
 )
 def test_numbered_items_and_dated_sentences_stay_quotable(item: str) -> None:
     assert not unusable(item)
+
+
+@pytest.mark.parametrize(
+    ("last_sentence", "cut"),
+    [
+        ("Bei den Steine- und Erden-Rohstoffen kann Sachsen seinen", True),  # page ended
+        ("Einigung bei Volkswagen: Zwickau verliert vier Modelle", True),
+        ("Die Strategie wurde im Mai 2019 beschlossen.", False),
+        ("„Wir wollen mit den Menschen planen“", False),
+        ("- Living Labs in Dresden und Leipzig", False),  # a list item may end bare
+        ("Tabelle 2: Elektromodelle (Stand Oktober 2023)", False),
+    ],
+)
+def test_a_passage_s_last_sentence_without_an_end_was_cut_off(
+    last_sentence: str, cut: bool
+) -> None:
+    assert cut_off(last_sentence) is cut

@@ -19,7 +19,7 @@ import numpy as np
 
 from assistant.analysis import Analyzer, QueryTerms, stem, word_weights, words
 from assistant.answering.answer_types import holds
-from assistant.answering.filters import table_row_as_text, unusable
+from assistant.answering.filters import cut_off, table_row_as_text, unusable
 from assistant.retrieval import Retrieval
 
 PASSAGES_CONSIDERED = 6
@@ -155,7 +155,7 @@ def candidates(
         for position, (start, end) in enumerate(spans):
             text = passage.text[int(start) : int(end)]
             text = table_row_as_text(text) or text  # a table row is quoted as plain text
-            if unusable(text):
+            if unusable(text) or (position == count - 1 and cut_off(text)):
                 continue
             hits = own.hits(text)
             held = answer_type is not None and holds(answer_type, text)

@@ -64,6 +64,13 @@ def is_fragment(text: str) -> bool:
     )
 
 
+def cut_off(last_sentence: str) -> bool:
+    """A passage's last sentence without a sentence end: the page (or chunk) ended inside it,
+    its rest is on the next page. A list item may end without punctuation."""
+    stripped = last_sentence.strip()
+    return not _SENTENCE_END.search(stripped) and not _BULLET.match(stripped)
+
+
 _TABLE_ROW = re.compile(r"^\s*\|(.+)\|\s*$")
 
 
