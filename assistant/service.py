@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -28,7 +27,7 @@ from assistant.store.index_store import IndexSnapshot, IndexStore
 
 log = logging.getLogger(__name__)
 __all__ = ["NOT_FOUND", "Assistant", "CorpusInfo", "in_question_language"]
-_AFTER_CITATION = re.compile(r"(?<=\[\d\]) |(?<=\[\d\d\]) ")
+_STREAM_WORDS = 6  # a streamed extractive answer grows by this many words at a time
 
 
 @dataclass(frozen=True)
@@ -153,10 +152,11 @@ class Assistant:
                 yield in_question_language(answer, form) if fallback else answer
             return
         answer = in_question_language(self.extractive_answer(form, history), form)
-        # Cited text grows sentence by sentence: answers, partial answers, closest passages.
-        sentences = _AFTER_CITATION.split(answer.text) if answer.citations else []
-        for count in range(1, len(sentences)):
-            partial_text = " ".join(sentences[:count])
+        # Cited text grows a few words at a time (as an LLM's would): answers, partial answers,
+        # closest passages; a plain "not found" comes whole.
+        words = answer.text.split(" ") if answer.citations else []
+        for count in range(_STREAM_WORDS, len(words), _STREAM_WORDS):
+            partial_text = " ".join(words[:count])
             yield Answer(form.text, partial_text, answer.answered, [], [], partial=True)
         yield answer
 
