@@ -111,13 +111,36 @@ def _breaks_before(lines: Sequence[str], index: int, width: int) -> bool:
     line, previous = lines[index], lines[index - 1]
     if BULLET.match(line):
         return True
+    wrapped_mid_phrase = previous.rsplit(" ", 1)[-1].casefold() in _FUNCTION_WORDS
+    if _numbered_heading(line, width) and not wrapped_mid_phrase:
+        return True
     next_word = line.split(" ", 1)[0]
     ended_on_purpose = len(previous) + 1 + len(next_word) < 0.9 * width  # slack: unknown wrap limit
     if _SENTENCE_END.search(previous):
         return ended_on_purpose
-    if previous.rsplit(" ", 1)[-1].casefold() in _FUNCTION_WORDS:
+    if wrapped_mid_phrase:
         return False
-    return ended_on_purpose and not previous.endswith((",", "-")) and not line[:1].islower()
+    return ended_on_purpose and not previous.endswith((",", "-")) and not _continues(line)
+
+
+_SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\s+[A-ZÄÖÜ]")
+_ENUMERATION = re.compile(r"^\((?:\d{1,2}|[a-z])\)")
+
+
+def _numbered_heading(line: str, width: int) -> bool:
+    """'1 Rohstoffland Sachsen', '4.4 Infrastruktur und Daten': a short numbered line without a
+    sentence end. A wrapped line that starts with a number ('18 Monaten und …') is long."""
+    return (
+        bool(_SECTION_NUMBER.match(line))
+        and not _SENTENCE_END.search(line)
+        and len(line) < 0.6 * width
+    )
+
+
+def _continues(line: str) -> bool:
+    """The line goes on with the sentence before it: lower case, or a parenthesis that is
+    no enumeration ('(KMU) und …', not '(1) Der …')."""
+    return line[:1].islower() or (line.startswith("(") and not _ENUMERATION.match(line))
 
 
 def join_lines(text: str) -> str:

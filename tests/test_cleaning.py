@@ -93,6 +93,27 @@ def test_a_title_that_ends_in_a_particle_verb_or_noun_stays_a_line_of_its_own(ti
     assert join_lines(text + _WIDE_FOOTER).split("\n\n")[0] == title
 
 
+def test_a_short_numbered_line_is_a_heading_and_a_parenthesis_continues() -> None:
+    text = (
+        "Martin Dulig, Staatsminister für Wirtschaft, Arbeit und Verkehr, im Vorwort dazu\n"
+        "1 Rohstoffland Sachsen\n"
+        "Die Übersicht nennt Programme für kleine Unternehmen\n"
+        "(KMU) und für die Wissenschaft. Gefördert werden Vorhaben mit einer Laufzeit von bis zu\n"
+        "18 Monaten und Ausgaben von bis zu 250.000 Euro, wenn sie in Sachsen umgesetzt werden.\n"
+        "Gefördert werden insbesondere\n"
+        "(1) Forschungsaufträge an Hochschulen und Institute in Sachsen.\n" + _WIDE_FOOTER
+    )
+    assert join_lines(text).split("\n\n")[:4] == [
+        "Martin Dulig, Staatsminister für Wirtschaft, Arbeit und Verkehr, im Vorwort dazu",
+        "1 Rohstoffland Sachsen",
+        "Die Übersicht nennt Programme für kleine Unternehmen (KMU) und für die Wissenschaft. "
+        "Gefördert werden Vorhaben mit einer Laufzeit von bis zu 18 Monaten und Ausgaben von "
+        "bis zu 250.000 Euro, wenn sie in Sachsen umgesetzt werden. Gefördert werden "
+        "insbesondere",
+        "(1) Forschungsaufträge an Hochschulen und Institute in Sachsen.",  # an enumeration
+    ]
+
+
 def test_join_lines_drops_table_of_contents_lines() -> None:
     text = (
         "Inhalt\n"
