@@ -103,7 +103,9 @@ def test_a_list_question_is_answered_with_the_whole_list_in_one_quote(
         "- die InnoPrämie für Forschungsaufträge an Hochschulen,\n"
         "- die Technologieförderung für eigene Entwicklungsprojekte,\n"
         "- die Messeförderung für Auftritte auf Messen im Ausland.\n\n"
-        "Anträge nimmt die Sächsische Aufbaubank entgegen. Die Beratung ist kostenlos.\n",
+        "Anträge nimmt die Sächsische Aufbaubank entgegen. Die Beratung ist kostenlos.\n\n"
+        "Zur Beratung vor Ort:\n\n"
+        "Die Berater der Aufbaubank kommen auf Wunsch in den Betrieb, in ganz Sachsen.\n",
         encoding="utf-8",
     )
     settings = Settings(
@@ -124,3 +126,9 @@ def test_a_list_question_is_answered_with_the_whole_list_in_one_quote(
 
     single = assistant.ask("Wer nimmt die Anträge entgegen?")
     assert "Aufbaubank" in single.text and "Messeförderung" not in single.text
+
+    # A sentence that ends with a colon is never quoted without what it introduces.
+    visit = assistant.ask("Kommen die Berater der Aufbaubank auch in den Betrieb?")
+    assert "auf Wunsch in den Betrieb" in visit.text
+    quoted = [part for c in visit.citations for part in c.quote.split(" … ")]
+    assert quoted and not any(part.rstrip().endswith(":") for part in quoted)

@@ -90,12 +90,13 @@ def _by_relevance(ranked: Sequence[Candidate], selection: Selection) -> list[Can
     return chosen
 
 
-def _previous_sentence(candidate: Candidate, found: Retrieval) -> str | None:
-    """The sentence before ``candidate`` in its passage, if it can be quoted."""
-    if candidate.sentence_index == 0:
-        return None
+def _neighbour(candidate: Candidate, found: Retrieval, step: int) -> str | None:
+    """The sentence ``step`` places from ``candidate`` in its passage, if it can be quoted."""
     spans, _ = found.snapshot.sentences.of_row(found.rows[candidate.passage_index])
-    start, end = spans[candidate.sentence_index - 1]
+    position = candidate.sentence_index + step
+    if not 0 <= position < len(spans):
+        return None
+    start, end = spans[position]
     text = found.passages[candidate.passage_index].text[int(start) : int(end)]
     return None if unusable(text) or is_fragment(text) else text
 
@@ -117,8 +118,10 @@ class Quote:
 
 
 def quotes(chosen: Sequence[Candidate], found: Retrieval) -> list[Quote]:
-    """The chosen sentences; one that leans on the sentence before it gets that one too, and
-    one that follows the sentence quoted before it in its passage joins that quote."""
+    """The chosen sentences; one that leans on the sentence before it gets that one too, one
+    that ends with a colon gets the sentence it introduces (or is left out when that one is
+    quoted anyway), and one that follows the sentence quoted before it joins that quote."""
+    positions = {(c.passage_index, c.sentence_index) for c in chosen}
     result: list[Quote] = []
     for number, candidate in enumerate(chosen):
         before = chosen[number - 1] if number else None
@@ -130,8 +133,21 @@ def quotes(chosen: Sequence[Candidate], found: Retrieval) -> list[Quote]:
             result[-1].text += f" {candidate.text}"
             continue
         text = candidate.text
+        after = chosen[number + 1] if number + 1 < len(chosen) else None
+        opens_next = (
+            after is not None
+            and after.passage_index == candidate.passage_index
+            and after.sentence_index == candidate.sentence_index + 1
+        )
+        if text.rstrip().endswith(":") and not opens_next:  # a list's opening keeps its items
+            if (candidate.passage_index, candidate.sentence_index + 1) in positions:
+                continue  # e.g. "Zur StrategieWerkstatt:" when its paragraph is quoted
+            introduced = _neighbour(candidate, found, 1)
+            if introduced is None:
+                continue
+            text = f"{text} {introduced}"
         if candidate.features["leans_back"]:
-            previous = _previous_sentence(candidate, found)
+            previous = _neighbour(candidate, found, -1)
             if previous and all(previous not in q.text for q in result):
                 text = f"{previous} {text}"
         result.append(Quote(text, candidate.passage_index))

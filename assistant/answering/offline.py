@@ -84,10 +84,11 @@ def offline_answer(standalone: StandaloneQuestion, found: Retrieval, model: Answ
         return not_found(question, found.passages, query, NO_CONTEXT)
     evidence = weigh(standalone, found, model)
     chosen = select(evidence.ranked, model.selection, evidence.list_asked)
-    if not chosen:
+    quoted = quotes(chosen, found)
+    if not quoted:
         return not_found(question, found.passages, query)
     answered = evidence.probability >= model.threshold
-    text, citations = compose(quotes(chosen, found), found.passages)
+    text, citations = compose(quoted, found.passages)
     missing = lacks_asked_detail(evidence.answer_type, chosen)
     if answered and missing is None:
         return Answer(question, text, True, citations, found.passages, standalone_question=query)
