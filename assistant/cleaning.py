@@ -38,8 +38,8 @@ _FUNCTION_WORD_LIST = """
     seine seiner seinen seinem ihre ihrer ihren ihrem unsere unserer unseren unserem
     dieser diese dieses diesen diesem jeder jede jedes jeden
     und oder sowie aber sondern dass ob weil wenn als denn bzw
-    in im ins am beim vom zum zur seit von für gegen ohne zwischen bis gemäß laut trotz
-    während wegen"""
+    in im ins am beim vom zum zur seit von für gegen ohne zwischen neben hinter bis gemäß laut
+    trotz während wegen"""
 _FUNCTION_WORDS = frozenset(_FUNCTION_WORD_LIST.split())
 
 

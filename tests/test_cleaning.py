@@ -68,13 +68,15 @@ def test_a_line_that_ends_in_an_article_or_conjunction_continues_on_the_next() -
     text = (
         "Hintergrund: Automobilstandort Zwickau\n"
         "In Zwickau entstehen seit 1904 Automobile, zunächst unter der\n"
-        "Marke Horch. Heute gehören die Werke in Zwickau, Dresden und\n"
+        "Marke Horch. Im Erzgebirge lagern neben\n"
+        "Lithium auch Zinn. Heute gehören die Werke in Zwickau, Dresden und\n"
         "Chemnitz zur Volkswagen Sachsen GmbH.\n" + _WIDE_FOOTER
     )
     assert join_lines(text).split("\n\n")[:2] == [
         "Hintergrund: Automobilstandort Zwickau",
-        "In Zwickau entstehen seit 1904 Automobile, zunächst unter der Marke Horch. Heute "
-        "gehören die Werke in Zwickau, Dresden und Chemnitz zur Volkswagen Sachsen GmbH.",
+        "In Zwickau entstehen seit 1904 Automobile, zunächst unter der Marke Horch. Im "
+        "Erzgebirge lagern neben Lithium auch Zinn. Heute gehören die Werke in Zwickau, Dresden "
+        "und Chemnitz zur Volkswagen Sachsen GmbH.",
     ]
 
 
