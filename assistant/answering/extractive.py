@@ -21,7 +21,7 @@ from assistant.answering.abstention import evidence_features
 from assistant.answering.answer_types import MISSING, holds
 from assistant.answering.evidence import FEATURES, Candidate, feature_matrix
 from assistant.answering.filters import is_fragment, unusable
-from assistant.answering.lists import with_list_items
+from assistant.answering.lists import introduces, with_list_items
 from assistant.answering.model import AnswerModel, Selection
 from assistant.documents import Citation, Passage, format_date
 from assistant.question import QuestionForm
@@ -139,7 +139,7 @@ def quotes(chosen: Sequence[Candidate], found: Retrieval) -> list[Quote]:
             and after.passage_index == candidate.passage_index
             and after.sentence_index == candidate.sentence_index + 1
         )
-        if text.rstrip().endswith(":") and not opens_next:  # a list's opening keeps its items
+        if introduces(text) and not opens_next:  # a list's opening keeps its items
             if (candidate.passage_index, candidate.sentence_index + 1) in positions:
                 continue  # e.g. "Zur StrategieWerkstatt:" when its paragraph is quoted
             introduced = _neighbour(candidate, found, 1)

@@ -57,11 +57,7 @@ def is_fragment(text: str) -> bool:
         return True
     if stripped[0].islower() or (stripped[0] in ",;)–-" and not _BULLET.match(stripped)):
         return True
-    return (
-        not _SENTENCE_END.search(stripped)
-        and not _BULLET.match(stripped)
-        and len(stripped.split()) < _MIN_WORDS_UNPUNCTUATED
-    )
+    return cut_off(stripped) and len(stripped.split()) < _MIN_WORDS_UNPUNCTUATED
 
 
 def cut_off(last_sentence: str) -> bool:

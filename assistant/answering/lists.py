@@ -46,13 +46,18 @@ def _run(
     return run
 
 
+def introduces(text: str) -> bool:
+    """The sentence ends with a colon: it opens what follows (a list, or the next sentence)."""
+    return text.rstrip().endswith(":")
+
+
 def list_of(candidate: Candidate, by_position: dict[tuple[int, int], Candidate]) -> list[Candidate]:
     """The list ``candidate`` belongs to or introduces, in document order; [] for prose."""
     passage, index = candidate.passage_index, candidate.sentence_index
     shape = item_shape(candidate.text)
     if shape is None:
         following = by_position.get((passage, index + 1))
-        if not candidate.text.rstrip().endswith(":") or following is None:
+        if not introduces(candidate.text) or following is None:
             return []
         shape = item_shape(following.text)
         if shape is None:
