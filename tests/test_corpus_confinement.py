@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from fakes import HashingEmbeddings
+from unprivileged import unprivileged
 
 from assistant.ingest import IngestReport, ingest
 from assistant.settings import Settings
@@ -196,12 +197,9 @@ def _ingest_as_unprivileged_user(corpus: Path, index: Path) -> dict[str, list[ob
         "r = ingest([Path(sys.argv[1])], s, embeddings=HashingEmbeddings(), quiet=True);"
         "print(json.dumps({'failed': r.failed, 'removed': r.removed, 'added': r.added}))"
     )
-    command = [sys.executable, "-c", script, str(corpus), str(index)]
+    command = unprivileged([sys.executable, "-c", script, str(corpus), str(index)])
     if os.geteuid() == 0:
-        if shutil.which("setpriv") is None:
-            pytest.skip("setpriv is needed to drop root privileges")
         subprocess.run(["chown", "-R", "nobody:nogroup", str(corpus.parent)], check=True)
-        command = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *command]
     environment = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     environment["ASSISTANT_COPY_INTO_CORPUS"] = "false"  # never copy into the repo's corpus/
     environment["PYTHONPATH"] = f"{REPO_DIR}{os.pathsep}{REPO_DIR / 'tests'}"

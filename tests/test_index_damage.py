@@ -17,6 +17,7 @@ import faiss
 import numpy as np
 import pytest
 from fakes import HashingEmbeddings
+from unprivileged import require_other_user, unprivileged
 
 from assistant.cli import main
 from assistant.errors import IndexDamagedError, InputError
@@ -259,9 +260,7 @@ def test_unusable_questions_are_german_input_errors(
 
 def _as_nobody(*args: str) -> subprocess.CompletedProcess[str]:
     """``python -m assistant …`` as an unprivileged user (root may read and write anything)."""
-    command = [sys.executable, "-m", "assistant", *args]
-    if os.geteuid() == 0:
-        command = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *command]
+    command = unprivileged([sys.executable, "-m", "assistant", *args])
     environment = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     environment["ASSISTANT_COPY_INTO_CORPUS"] = "false"  # never copy into the repo's corpus/
     environment["PYTHONPATH"] = str(Path(__file__).parents[1])
@@ -271,8 +270,7 @@ def _as_nobody(*args: str) -> subprocess.CompletedProcess[str]:
 def test_an_index_this_user_may_not_read_or_write_is_named_not_called_missing(
     live: Path, settings: Settings, tmp_path: Path
 ) -> None:
-    if os.geteuid() == 0 and shutil.which("setpriv") is None:
-        pytest.skip("setpriv is needed to drop root privileges")
+    require_other_user()
     shared = Path(tempfile.mkdtemp(prefix="robust-access-"))
     try:
         shared.chmod(0o755)
