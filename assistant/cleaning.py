@@ -43,6 +43,11 @@ _FUNCTION_WORD_LIST = """
 _FUNCTION_WORDS = frozenset(_FUNCTION_WORD_LIST.split())
 
 
+def ends_mid_phrase(line: str) -> bool:
+    """The line ends in a function word ("… Stand der"), so the next line continues it."""
+    return line.rstrip().rsplit(" ", 1)[-1].casefold() in _FUNCTION_WORDS
+
+
 def normalize_unicode(text: str) -> str:
     """NFKC (ligatures ﬁ ﬂ become fi fl), no soft hyphens, unified spaces and line ends."""
     text = unicodedata.normalize("NFKC", text.replace(SOFT_HYPHEN, ""))
@@ -111,7 +116,7 @@ def _breaks_before(lines: Sequence[str], index: int, width: int) -> bool:
     line, previous = lines[index], lines[index - 1]
     if BULLET.match(line):
         return True
-    wrapped_mid_phrase = previous.rsplit(" ", 1)[-1].casefold() in _FUNCTION_WORDS
+    wrapped_mid_phrase = ends_mid_phrase(previous)
     if _numbered_heading(line, width) and not wrapped_mid_phrase:
         return True
     next_word = line.split(" ", 1)[0]

@@ -67,29 +67,47 @@ def test_html_meta_publication_date_beats_body_dates(tmp_path: Path) -> None:
     assert document.provenance["date"] == "HTML-Meta article:published_time"
 
 
-def test_pdf_title_page_gives_title_with_subtitle(tmp_path: Path) -> None:
+def _title_page_pdf(path: Path, subtitle_lines: tuple[str, ...]) -> Path:
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
-    path = tmp_path / "strategie.pdf"
     pdf = canvas.Canvas(str(path), pagesize=A4)
     pdf.setTitle("Kurztitel")
-    for text, size, y in (
-        ("Freistaat Sachsen", 9, 800),
-        ("Neue Strategie für", 24, 700),
-        ("die Industrie", 24, 670),
-        ("Ziele und Maßnahmen im Überblick", 14, 630),
-        ("Stand: Mai 2019", 10, 600),
-    ):
+    lines = [("Freistaat Sachsen", 9), ("Neue Strategie für", 24), ("die Industrie", 24)]
+    lines += [(line, 14) for line in subtitle_lines] + [("Stand: Mai 2019", 10)]
+    for number, (text, size) in enumerate(lines):
         pdf.setFont("Helvetica", size)
-        pdf.drawString(60, y, text)
+        pdf.drawString(60, 800 - 40 * number, text)
     pdf.showPage()
     pdf.setFont("Helvetica", 10)
     pdf.drawString(60, 780, "Am 01.02.2017 wurde das Vorhaben im Landtag vorgestellt und beraten.")
     pdf.showPage()
     pdf.save()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("subtitle_lines", "subtitle"),
+    [
+        (("Ziele und Maßnahmen im Überblick",), "Ziele und Maßnahmen im Überblick"),
+        # wrapped after an article: the capitalised next line still belongs to it
+        (
+            ("Ziele, Maßnahmen und der Stand der", "Umsetzung"),
+            "Ziele, Maßnahmen und der Stand der Umsetzung",
+        ),
+        # a capitalised line after a complete phrase is the next block, not the subtitle
+        (
+            ("Ziele und Maßnahmen im Überblick", "Positionspapier"),
+            "Ziele und Maßnahmen im Überblick",
+        ),
+    ],
+)
+def test_pdf_title_page_gives_title_with_subtitle(
+    tmp_path: Path, subtitle_lines: tuple[str, ...], subtitle: str
+) -> None:
+    path = _title_page_pdf(tmp_path / "strategie.pdf", subtitle_lines)
     document = load_document(path, path.name, 10**8)
-    assert document.title == "Neue Strategie für die Industrie – Ziele und Maßnahmen im Überblick"
+    assert document.title == f"Neue Strategie für die Industrie – {subtitle}"
     assert document.provenance["title"] == "Titelseite (größte Schrift)"
     assert document.date == "2019-05"
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.cleaning import join_hyphenated, normalize_unicode
+from assistant.cleaning import ends_mid_phrase, join_hyphenated, normalize_unicode
 from assistant.loading.pdf_tables import Run, rewrite_tables
 from assistant.metadata import is_dateline
 
@@ -141,7 +141,8 @@ def title_from_layout(
     sub_lines: list[str] = []
     for line in after:
         if sub_lines and (
-            abs(line.size - after[0].size) > _SIZE_TOLERANCE or not line.text[:1].islower()
+            abs(line.size - after[0].size) > _SIZE_TOLERANCE
+            or not (line.text[:1].islower() or ends_mid_phrase(sub_lines[-1]))
         ):
             break  # a new block, or a new phrase rather than the wrapped subtitle
         sub_lines.append(line.text)
