@@ -20,7 +20,7 @@ from assistant.answering.abstention import FEATURES as EVIDENCE_FEATURES
 from assistant.answering.abstention import evidence_features
 from assistant.answering.answer_types import MISSING, holds
 from assistant.answering.evidence import FEATURES, Candidate, feature_matrix
-from assistant.answering.filters import is_fragment, unusable
+from assistant.answering.filters import cut_off, is_fragment, unusable
 from assistant.answering.lists import introduces, with_list_items
 from assistant.answering.model import AnswerModel, Selection
 from assistant.documents import Citation, Passage, format_date
@@ -129,6 +129,7 @@ def quotes(chosen: Sequence[Candidate], found: Retrieval) -> list[Quote]:
             before is not None
             and before.passage_index == candidate.passage_index
             and before.sentence_index + 1 == candidate.sentence_index
+            and not cut_off(result[-1].text)  # a headline and its next sentence stay apart
         ):
             result[-1].text += f" {candidate.text}"
             continue
@@ -149,7 +150,10 @@ def quotes(chosen: Sequence[Candidate], found: Retrieval) -> list[Quote]:
         if candidate.features["leans_back"]:
             previous = _neighbour(candidate, found, -1)
             if previous and all(previous not in q.text for q in result):
-                text = f"{previous} {text}"
+                if cut_off(previous):
+                    result.append(Quote(previous, candidate.passage_index))
+                else:
+                    text = f"{previous} {text}"
         result.append(Quote(text, candidate.passage_index))
     return result
 

@@ -1,0 +1,75 @@
+"""How chosen sentences become quotes: adjacent sentences join, a headline stays apart."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering.answer_types import answer_type, wants_list
+from assistant.answering.evidence import Candidate, candidates
+from assistant.answering.extractive import quotes
+from assistant.embeddings import IndexEmbeddings
+from assistant.ingest import ingest
+from assistant.question import analyse_question
+from assistant.retrieval import Retrieval
+from assistant.service import Assistant
+from assistant.settings import DEFAULT_EMBEDDING_MODEL, Settings
+
+HEADLINE = "Kompetenzstelle KI und Beirat für digitale Ethik geplant – Vorstellung beim Kongress"
+DECISION = "Am Dienstag hat das Kabinett die Strategie für Künstliche Intelligenz beschlossen."
+AIM = "Ziel ist es, Sachsen bis zum Jahr 2025 zu einem führenden Standort zu machen."
+QUESTION = "Was hat das Kabinett beschlossen?"
+BACK = "Dies soll die Kompetenzstelle bei der Digitalagentur unterstützen."
+
+
+@pytest.fixture(scope="module")
+def found(tmp_path_factory: pytest.TempPathFactory, real_embeddings: IndexEmbeddings) -> Retrieval:
+    root = tmp_path_factory.mktemp("quotes")
+    document = root / "docs" / "2021-09-07_ki-strategie.md"
+    document.parent.mkdir()
+    document.write_text(
+        f"# KI-Strategie beschlossen\n\n{HEADLINE}\n\n{DECISION} {AIM}\n\n{HEADLINE}\n\n{BACK}\n",
+        encoding="utf-8",
+    )
+    settings = Settings(
+        index_dir=root / "index",
+        corpus_dir=root / "corpus",
+        embedding_model=DEFAULT_EMBEDDING_MODEL,
+        copy_into_corpus=False,
+        llm="none",
+    )
+    ingest([document.parent], settings, embeddings=real_embeddings, quiet=True)
+    _, retrieval = Assistant(settings, real_embeddings).retrieve(QUESTION)
+    return retrieval
+
+
+def _chosen(found: Retrieval, *texts: str) -> list[Candidate]:
+    """The candidates with these texts, in document order (as adjacent ones are quoted)."""
+    question = analyse_question(QUESTION)
+    every = candidates(
+        found, found.snapshot.lexical.analyze(QUESTION), answer_type(question), wants_list(question)
+    )
+    return sorted(
+        (c for c in every if c.text in texts), key=lambda c: (c.passage_index, c.sentence_index)
+    )
+
+
+@pytest.mark.slow
+def test_adjacent_sentences_of_one_passage_form_one_quote(found: Retrieval) -> None:
+    quoted = quotes(_chosen(found, DECISION, AIM), found)
+    assert [q.text for q in quoted] == [f"{DECISION} {AIM}"]
+
+
+@pytest.mark.slow
+def test_a_headline_and_the_sentence_after_it_stay_two_quotes(found: Retrieval) -> None:
+    chosen = _chosen(found, HEADLINE, DECISION)
+    assert [c.text for c in chosen][:2] == [HEADLINE, DECISION]
+    quoted = quotes(chosen[:2], found)
+    assert [q.text for q in quoted] == [HEADLINE, DECISION]  # not "… Kongress Das Kabinett …"
+
+
+@pytest.mark.slow
+def test_a_sentence_leaning_on_a_headline_gets_it_as_its_own_quote(found: Retrieval) -> None:
+    leaning = _chosen(found, BACK)
+    assert leaning and leaning[0].features["leans_back"]
+    quoted = quotes(leaning, found)
+    assert [q.text for q in quoted] == [HEADLINE, BACK]
