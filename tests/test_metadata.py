@@ -67,13 +67,17 @@ def test_html_meta_publication_date_beats_body_dates(tmp_path: Path) -> None:
     assert document.provenance["date"] == "HTML-Meta article:published_time"
 
 
-def _title_page_pdf(path: Path, subtitle_lines: tuple[str, ...]) -> Path:
+def _title_page_pdf(
+    path: Path,
+    subtitle_lines: tuple[str, ...],
+    title_lines: tuple[str, ...] = ("Neue Strategie für", "die Industrie"),
+) -> Path:
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
     pdf = canvas.Canvas(str(path), pagesize=A4)
     pdf.setTitle("Kurztitel")
-    lines = [("Freistaat Sachsen", 9), ("Neue Strategie für", 24), ("die Industrie", 24)]
+    lines = [("Freistaat Sachsen", 9), *((line, 24) for line in title_lines)]
     lines += [(line, 14) for line in subtitle_lines] + [("Stand: Mai 2019", 10)]
     for number, (text, size) in enumerate(lines):
         pdf.setFont("Helvetica", size)
@@ -110,6 +114,18 @@ def test_pdf_title_page_gives_title_with_subtitle(
     assert document.title == f"Neue Strategie für die Industrie – {subtitle}"
     assert document.provenance["title"] == "Titelseite (größte Schrift)"
     assert document.date == "2019-05"
+
+
+def test_a_title_set_over_several_lines_is_one_paragraph_of_the_text(tmp_path: Path) -> None:
+    title = ("Kabinett beschließt Strategie:", "Sachsen will führender", "Standort werden")
+    subtitle = "Ziele und Maßnahmen im Überblick"
+    path = _title_page_pdf(tmp_path / "meldung.pdf", (subtitle,), title)
+    document = load_document(path, path.name, 10**8)
+    paragraphs = document.pages[0].text.split("\n\n")
+    assert " ".join(title) in paragraphs and subtitle in paragraphs
+    assert document.title == f"{' '.join(title)} – {subtitle}"
+    # Must not fire: the letterhead above the title keeps its own paragraph.
+    assert paragraphs[0] == "Freistaat Sachsen"
 
 
 def test_matching_rules() -> None:

@@ -156,6 +156,45 @@ def title_from_layout(
     return title, subtitle
 
 
+_MIN_SPLIT_WORDS = 3  # a phrase this long is set apart from a line the wrap ran it into
+
+
+def _spelled_by(paragraphs: Sequence[str], start: int, target: str) -> tuple[int, str] | None:
+    """The last of the paragraphs from ``start`` on that together spell ``target``, and what
+    that last one goes on with beyond it (the next line, joined to a subtitle by the wrap)."""
+    joined = ""
+    for end in range(start, min(start + _MAX_TITLE_LINES, len(paragraphs))):
+        joined = f"{joined} {' '.join(paragraphs[end].split())}".strip()
+        if joined == target:
+            return end, ""
+        rest = joined[len(target) + 1 :]
+        if (
+            joined.startswith(f"{target} ")
+            and len(target.split()) >= _MIN_SPLIT_WORDS
+            and rest[:1].isupper()  # "… Überblick Heimische Rohstoffe …", not "… sich für die …"
+            and not ends_mid_phrase(target)
+        ):
+            return end, rest
+        if not target.startswith(joined):
+            return None
+    return None
+
+
+def join_set_lines(text: str, phrases: Sequence[str]) -> str:
+    """Paragraphs of ``text`` that together spell one of ``phrases`` (a title the layout set
+    over several lines, each read as a paragraph of its own) become one paragraph."""
+    paragraphs = text.split("\n\n")
+    for phrase in phrases:
+        target = " ".join(phrase.split())
+        for start in range(len(paragraphs)):
+            found = _spelled_by(paragraphs, start, target)
+            if found is not None:
+                end, rest = found
+                paragraphs[start : end + 1] = [target, rest] if rest else [target]
+                break
+    return "\n\n".join(paragraphs)
+
+
 def strip_superscripts(text: str, markers: set[str]) -> str:
     """'Umwelt.1' and 'Handlungsfeldern3' lose footnote markers the page sets as superscripts."""
     if not markers:

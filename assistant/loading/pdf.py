@@ -24,6 +24,7 @@ from assistant.loading.extracted import Extracted
 from assistant.loading.layout import (
     PageLayout,
     body_size,
+    join_set_lines,
     read_layout,
     strip_superscripts,
     title_from_layout,
@@ -83,15 +84,19 @@ def _title(reader: pypdf.PdfReader) -> str | None:
     return title
 
 
-def _structure_title(
-    reader: pypdf.PdfReader, layouts: list[PageLayout], raw_pages: list[str]
-) -> str | None:
-    """Title (and subtitle) of the title page, cased like the metadata where only case differs."""
-    repeated = repeated_line_keys(raw_pages)
-    found = title_from_layout(layouts[0], body_size(layouts[:3]), lambda t: line_key(t) in repeated)
-    if found is None:
+def _title_parts(layouts: list[PageLayout], raw_pages: list[str]) -> tuple[str, str | None] | None:
+    """Title and subtitle of the title page: its largest type, running headers left out."""
+    if not layouts:
         return None
-    title, subtitle = found
+    repeated = repeated_line_keys(raw_pages)
+    return title_from_layout(layouts[0], body_size(layouts[:3]), lambda t: line_key(t) in repeated)
+
+
+def _structure_title(reader: pypdf.PdfReader, parts: tuple[str, str | None] | None) -> str | None:
+    """Title (and subtitle) of the title page, cased like the metadata where only case differs."""
+    if parts is None:
+        return None
+    title, subtitle = parts
     if title.isupper():
         for key in ("/Title", "/Subject"):
             described = _metadata_text(reader, key)
@@ -186,7 +191,10 @@ def extract_pdf(path: Path, data: bytes) -> Extracted:
         raise DocumentError(path, _unreadable_message(page_texts.unreadable, len(raw_pages)))
     contact: list[str] = []
     pages = mend_page_breaks([clean_text(page, contact) for page in strip_running_lines(raw_pages)])
-    structure_title = _structure_title(reader, layouts, raw_pages) if layouts else None
+    parts = _title_parts(layouts, raw_pages)
+    if parts and pages:  # a title set over several lines is one paragraph, not several
+        pages[0] = join_set_lines(pages[0], [part for part in parts if part])
+    structure_title = _structure_title(reader, parts)
     fallback_date, fallback_origin = _fallback_date(reader)
     return Extracted(
         pages=pages,
