@@ -9,6 +9,7 @@ import pytest
 
 from assistant.answering.evidence import Candidate
 from assistant.answering.extractive import select
+from assistant.answering.filters import is_fragment
 from assistant.answering.lists import item_shape, list_of, with_list_items
 from assistant.answering.model import Selection
 from assistant.embeddings import IndexEmbeddings
@@ -40,7 +41,9 @@ def test_items_have_a_shape_and_prose_has_none() -> None:
     assert item_shape("2. Fachkräfte aus dem Ausland gewinnen") == ("bullet", "number")
     assert item_shape("Messe: gamescom – Ort: Köln – Hinweis: neu.") == ("row", "Messe")
     assert item_shape("Prof. Hubert Jäger: TU Dresden.") == ("row", "")
-    assert item_shape("12. Januar: Start der Beteiligung.") == ("row", "12. Januar")  # timeline
+    # In a two-column row the key is a value ("12. Januar", "ID.3"): every row has its own.
+    assert item_shape("12. Januar: Start der Beteiligung.") == ("row", "")
+    assert item_shape("ID.3: Volkswagen.") == item_shape("Q4 Sportback e-tron: Audi.")
     # Must not fire: a date is no list number, prose with a colon is no table row.
     assert item_shape("12. Januar startete die Beteiligung am Portal.") is None
     assert item_shape("Die Allianz bündelt die Aktivitäten der Regionen.") is None
@@ -54,6 +57,22 @@ def test_an_item_brings_its_list_and_an_introduction_the_list_it_opens() -> None
     assert list_of(PROGRAMMES[2], by_position) == items
     assert list_of(PROGRAMMES[0], by_position) == PROGRAMMES[0:4]
     assert list_of(PROGRAMMES[4], by_position) == []  # prose after the list stays alone
+
+
+def test_short_two_column_rows_are_one_list() -> None:
+    models = _passage(
+        "In Zwickau laufen diese Modelle vom Band:",
+        "ID.3: Volkswagen.",
+        "Q4 Sportback e-tron: Audi.",
+        "Born: Cupra.",
+        "Die Nachfrage ist schwächer als erwartet.",
+    )
+    by_position = {(c.passage_index, c.sentence_index): c for c in models}
+    assert list_of(models[2], by_position) == models[1:4]
+    assert list_of(models[0], by_position) == models[0:4]
+    assert not any(is_fragment(c.text) for c in models[1:4])  # short, but complete rows
+    # Must not fire: a short line without a key or without a sentence end stays a fragment.
+    assert is_fragment("Born Cupra.") and is_fragment("Born: Cupra")
 
 
 def test_items_of_another_shape_or_passage_are_not_one_list() -> None:
@@ -73,6 +92,15 @@ def test_the_list_takes_the_place_of_its_item_and_is_cut_only_at_its_end() -> No
     budget = len(PROGRAMMES[4].text) + len(PROGRAMMES[1].text) + len(PROGRAMMES[2].text)
     cut = with_list_items([PROGRAMMES[4], PROGRAMMES[2]], PROGRAMMES, max_chars=budget)
     assert cut == [PROGRAMMES[4], *PROGRAMMES[1:3]]
+
+
+def test_overlapping_passages_give_each_item_once() -> None:
+    first = _passage(*(c.text for c in PROGRAMMES[:2]))
+    second = [
+        Candidate(c.text, 1, i, c.vector, {}, score=0.5) for i, c in enumerate(PROGRAMMES[1:])
+    ]
+    chosen = with_list_items([first[0], second[1]], [*first, *second], max_chars=1000)
+    assert [c.text for c in chosen] == [c.text for c in PROGRAMMES[:4]]
 
 
 def test_only_a_question_that_asks_for_a_list_gets_the_items() -> None:

@@ -73,3 +73,11 @@ def test_a_sentence_leaning_on_a_headline_gets_it_as_its_own_quote(found: Retrie
     assert leaning and leaning[0].features["leans_back"]
     quoted = quotes(leaning, found)
     assert [q.text for q in quoted] == [HEADLINE, BACK]
+
+
+@pytest.mark.slow
+def test_no_text_is_quoted_twice(found: Retrieval) -> None:
+    leaning = _chosen(found, BACK)
+    headline = _chosen(found, HEADLINE)[0]  # the same headline, earlier in the document
+    quoted = quotes([*leaning, headline], found)
+    assert [q.text for q in quoted] == [HEADLINE, BACK]

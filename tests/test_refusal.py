@@ -89,10 +89,24 @@ def test_ordinary_sentences_are_not_taken_for_prompt_injection(text: str) -> Non
         "2015 2016 2017 2018 3.107 3.150 3.201 3.290.",  # flattened table row
         "Die Strategie umfasst die",  # cut off
         "15.05.2018 – Meldung aus dem Bereich Innovation und Technik",  # dateline
+        "Tabelle 2: In Zwickau gefertigte Elektromodelle (Stand Oktober 2023)",  # caption
+        "Abb. 3: Beschäftigte der sächsischen Industrie nach Branchen 2016 bis 2018",  # caption
     ],
 )
 def test_non_sentences_are_never_answer_text(text: str) -> None:
     assert unusable(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Die Tabelle 2 zeigt, dass in Zwickau sechs Elektromodelle gefertigt werden.",
+        "Abbildungen und Tabellen der Studie stehen im Anhang zum Herunterladen bereit.",
+        "Übersichten zu allen Programmen gibt die Sächsische Aufbaubank heraus.",
+    ],
+)
+def test_sentences_about_tables_are_no_captions(text: str) -> None:
+    assert not unusable(text)
 
 
 def test_table_rows_are_quoted_as_plain_text() -> None:

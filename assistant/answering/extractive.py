@@ -120,8 +120,10 @@ class Quote:
 def quotes(chosen: Sequence[Candidate], found: Retrieval) -> list[Quote]:
     """The chosen sentences; one that leans on the sentence before it gets that one too, one
     that ends with a colon gets the sentence it introduces (or is left out when that one is
-    quoted anyway), and one that follows the sentence quoted before it joins that quote."""
+    quoted anyway), and one that follows the sentence quoted before it joins that quote; no
+    text is quoted twice."""
     positions = {(c.passage_index, c.sentence_index) for c in chosen}
+    texts = {c.text for c in chosen}
     result: list[Quote] = []
     for number, candidate in enumerate(chosen):
         before = chosen[number - 1] if number else None
@@ -129,7 +131,7 @@ def quotes(chosen: Sequence[Candidate], found: Retrieval) -> list[Quote]:
             before is not None
             and before.passage_index == candidate.passage_index
             and before.sentence_index + 1 == candidate.sentence_index
-            and not cut_off(result[-1].text)  # a headline and its next sentence stay apart
+            and not cut_off(before.text)  # a headline and its next sentence stay apart
         ):
             result[-1].text += f" {candidate.text}"
             continue
@@ -141,11 +143,13 @@ def quotes(chosen: Sequence[Candidate], found: Retrieval) -> list[Quote]:
             and after.sentence_index == candidate.sentence_index + 1
         )
         if introduces(text) and not opens_next:  # a list's opening keeps its items
-            if (candidate.passage_index, candidate.sentence_index + 1) in positions:
-                continue  # e.g. "Zur StrategieWerkstatt:" when its paragraph is quoted
             introduced = _neighbour(candidate, found, 1)
-            if introduced is None:
-                continue
+            if (
+                introduced is None
+                or introduced in texts  # quoted anyway, from an overlapping passage too
+                or (candidate.passage_index, candidate.sentence_index + 1) in positions
+            ):
+                continue  # e.g. "Zur StrategieWerkstatt:" when its paragraph is quoted
             text = f"{text} {introduced}"
         if candidate.features["leans_back"]:
             previous = _neighbour(candidate, found, -1)
@@ -155,7 +159,16 @@ def quotes(chosen: Sequence[Candidate], found: Retrieval) -> list[Quote]:
                 else:
                     text = f"{previous} {text}"
         result.append(Quote(text, candidate.passage_index))
-    return result
+    return _without_repeats(result)
+
+
+def _without_repeats(found: Sequence[Quote]) -> list[Quote]:
+    """Overlapping passages hold the same sentences: a quote another one holds goes."""
+    kept: list[Quote] = []
+    for quote in found:
+        if not any(quote.text in other.text for other in kept):
+            kept.append(quote)
+    return kept
 
 
 def compose(chosen: Sequence[Quote], passages: Sequence[Passage]) -> tuple[str, list[Citation]]:

@@ -1,5 +1,6 @@
-"""Text that is never quoted as an answer: fragments, tables of contents, letterheads and
-contact lines, raw table rows, and sentences addressed to the assistant (prompt injection)."""
+"""Text that is never quoted as an answer: fragments, tables of contents, captions,
+letterheads and contact lines, raw table rows, and sentences addressed to the assistant
+(prompt injection)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,16 @@ from assistant.cleaning import BULLET as _BULLET  # "1. Ziel …", not "12. Janu
 _MIN_CHARS = 15
 _MIN_WORDS = 3
 _SENTENCE_END = re.compile(r"[.!?:;…\"“”»)]\d{0,2}\s*$")  # a footnote number may follow
+_MIN_ROW_CHARS = 10
+# "Key: value": a table row as rendered in the text ("Messe: gamescom – Ort: Köln").
+KEY_VALUE = re.compile(r"^([^:\n]{1,40}):\s")
 _MIN_WORDS_UNPUNCTUATED = 8  # a headline or list line without a full stop still says something
 _TABLE_OF_CONTENTS = re.compile(
     r"(\.\s?){4,}|…{2,}|_{4,}|^\s*(\d+(\.\d+)*\.?\s+)?[^.!?]{3,80}\s\d{1,3}\s*$"
+)
+# A table's or figure's caption names what it shows and states nothing itself.
+_CAPTION = re.compile(
+    r"^\s*(Tabelle|Tab\.|Abbildung|Abb\.|Grafik|Schaubild|Übersicht|Table|Figure|Fig\.)\s*\d+[.:]"
 )
 _TABLE_SYNTAX = re.compile(r"\|.*\||\t|-{3,}|={3,}|\+-{2,}")
 _LETTERHEAD = re.compile(
@@ -49,15 +57,17 @@ def addresses_assistant(text: str) -> bool:
 def is_fragment(text: str) -> bool:
     """Too short, starting mid-sentence, or cut off (no sentence end and not a list item)."""
     stripped = text.strip()
-    if (
-        len(stripped) < _MIN_CHARS
-        or len(stripped.split()) < _MIN_WORDS
-        or not re.search(r"[^\W\d_]{3}", stripped)
-    ):
+    short = len(stripped) < _MIN_CHARS or len(stripped.split()) < _MIN_WORDS
+    if (short and not _short_row(stripped)) or not re.search(r"[^\W\d_]{3}", stripped):
         return True
     if stripped[0].islower() or (stripped[0] in ",;)–-" and not _BULLET.match(stripped)):
         return True
     return cut_off(stripped) and len(stripped.split()) < _MIN_WORDS_UNPUNCTUATED
+
+
+def _short_row(text: str) -> bool:
+    """A two-column table row ("ID.3: Volkswagen.", "Born: Cupra."): short, but complete."""
+    return bool(KEY_VALUE.match(text)) and len(text) >= _MIN_ROW_CHARS and text.endswith(".")
 
 
 def cut_off(last_sentence: str) -> bool:
@@ -87,6 +97,7 @@ def unusable(text: str) -> bool:
     return (
         is_fragment(text)
         or bool(_TABLE_OF_CONTENTS.search(text))
+        or bool(_CAPTION.match(text))
         or bool(_TABLE_SYNTAX.search(text))
         or bool(_LETTERHEAD.search(text))
         or _mostly_numbers(text)

@@ -12,11 +12,14 @@ import re
 from collections.abc import Sequence
 
 from assistant.answering.evidence import Candidate
+from assistant.answering.filters import KEY_VALUE
 from assistant.cleaning import BULLET
 
-_KEY = re.compile(r"^([^:\n]{1,40}):\s")
 _MAX_ROW_CHARS = 220  # a longer "Key: value" line is prose with a colon, not a table row
 _NAMED_KEY_WORDS = 2  # "Messe:", "Ort:" name a column; "Prof. Hubert Jäger:" is a value
+# A row of several fields names its columns ("Messe: … – Ort: …"); in a two-column row
+# ("ID.3: Volkswagen.", "Mai 1990: Beginn …") the key is a value, different in every row.
+_FURTHER_FIELD = re.compile(r" [–-] [^:\n]{1,40}: ")
 
 Shape = tuple[str, str]
 
@@ -27,10 +30,11 @@ def item_shape(text: str) -> Shape | None:
     if bullet:
         mark = bullet.group(0).strip()
         return ("bullet", "number" if mark[0].isdigit() else mark[0])
-    key = _KEY.match(text)
+    key = KEY_VALUE.match(text)
     if key and len(text) <= _MAX_ROW_CHARS:
         name = key.group(1)
-        return ("row", name if len(name.split()) <= _NAMED_KEY_WORDS else "")
+        named = len(name.split()) <= _NAMED_KEY_WORDS and _FURTHER_FIELD.search(text)
+        return ("row", name if named else "")
     return None
 
 
@@ -75,15 +79,15 @@ def with_list_items(
     list that does not fit whole is cut off at its end, never left with a gap."""
     by_position = {(c.passage_index, c.sentence_index): c for c in ranked}
     result: list[Candidate] = []
-    taken: set[int] = set()
+    taken: set[str] = set()  # by text: overlapping passages hold the same items
     length = 0
     for candidate in chosen:
         for member in list_of(candidate, by_position) or [candidate]:
-            if id(member) in taken:
+            if member.text in taken:
                 continue
             if result and length + len(member.text) > max_chars:
                 break
             result.append(member)
-            taken.add(id(member))
+            taken.add(member.text)
             length += len(member.text)
     return result
