@@ -27,6 +27,12 @@ GERMAN_MONTHS = (
 )
 
 
+def spelled_date(iso: str) -> str:
+    """A full ISO date as press releases write it in the text: '7. September 2021'."""
+    year, month, day = iso.split("-")
+    return f"{int(day)}. {GERMAN_MONTHS[int(month) - 1]} {year}"
+
+
 def format_date(iso: str | None) -> str:
     """German display of a partial ISO date: '07.03.2017', 'März 2018' or '2018'."""
     if not iso:

@@ -6,7 +6,8 @@ import pytest
 
 from assistant.answering.answer_types import answer_type, wants_list
 from assistant.answering.evidence import Candidate, candidates
-from assistant.answering.extractive import quotes
+from assistant.answering.extractive import Quote, compose, quotes
+from assistant.documents import Passage
 from assistant.embeddings import IndexEmbeddings
 from assistant.ingest import ingest
 from assistant.question import analyse_question
@@ -81,3 +82,17 @@ def test_no_text_is_quoted_twice(found: Retrieval) -> None:
     headline = _chosen(found, HEADLINE)[0]  # the same headline, earlier in the document
     quoted = quotes([*leaning, headline], found)
     assert [q.text for q in quoted] == [HEADLINE, BACK]
+
+
+def _dated(date: str | None) -> Passage:
+    return Passage("…", "meldung.pdf", "Meldung", date, 1, 1.0)
+
+
+def test_heute_in_a_dated_press_release_says_which_day_it_was() -> None:
+    sentence = "Das Kabinett hat heute die Strategie beschlossen."
+    text, _ = compose([Quote(sentence, 0)], [_dated("2021-09-07")])
+    assert text == f"{sentence} (Meldung vom 7. September 2021) [1]"
+    # Must not fire: no day to name, or no "heute" to resolve.
+    assert compose([Quote(sentence, 0)], [_dated("2021-09")])[0] == f"{sentence} [1]"
+    plain = "Das Kabinett hat die Strategie am Dienstag beschlossen."
+    assert compose([Quote(plain, 0)], [_dated("2021-09-07")])[0] == f"{plain} [1]"

@@ -23,7 +23,7 @@ from assistant.answering.evidence import FEATURES, Candidate, feature_matrix
 from assistant.answering.filters import cut_off, is_fragment, unusable
 from assistant.answering.lists import introduces, with_list_items
 from assistant.answering.model import AnswerModel, Selection
-from assistant.documents import Citation, Passage, format_date
+from assistant.documents import Citation, Passage, spelled_date
 from assistant.question import QuestionForm
 from assistant.retrieval import Retrieval
 
@@ -107,7 +107,7 @@ _DEICTIC_DAY = re.compile(r"\b(heute|heutigen|gestern|morgen)\b", re.IGNORECASE)
 def _with_date(sentence: str, passage: Passage) -> str:
     """'… heute vorgestellt' in a dated press release: say which day 'heute' was."""
     if passage.date and len(passage.date) == 10 and _DEICTIC_DAY.search(sentence):
-        return f"{sentence} (Meldung vom {format_date(passage.date)})"
+        return f"{sentence} (Meldung vom {spelled_date(passage.date)})"
     return sentence
 
 
