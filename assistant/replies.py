@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from assistant.answering.answer_types import MISSING
 from assistant.question import Intent, Language
 
 EXAMPLE_QUESTIONS = (
@@ -47,6 +48,8 @@ _WHAT_I_DO: dict[Language, str] = {
 
 ENGLISH_NOTE = "The documents are in German; the answer quotes them in the original wording."
 ENGLISH_NOT_FOUND = "The documents do not answer this question."
+ENGLISH_CLOSEST = "No passage of the documents answers this directly. The closest ones, in German:"
+ENGLISH_PARTIAL = "The documents do not give the detail asked for. What they do say, in German:"
 
 
 def help_text(
@@ -75,3 +78,14 @@ def without_lead(answer: str) -> str:
         return answer[len(CLOSEST) :].lstrip()
     head, separator, rest = answer.partition(PARTIAL_LEAD_END)
     return rest.lstrip() if separator and "\n" not in head else answer
+
+
+def led_in_english(text: str) -> str:
+    """A German reply that does not answer, for an English question: the closest passages and
+    the partial answer get an English lead instead of the German one, anything else a note."""
+    if text.startswith(CLOSEST):
+        return f"{ENGLISH_CLOSEST}{text[len(CLOSEST) :]}"
+    lead, found, rest = text.partition(PARTIAL_LEAD_END)
+    if found and lead in MISSING.values():
+        return f"{ENGLISH_PARTIAL}{rest}"
+    return f"{ENGLISH_NOT_FOUND} {text}"

@@ -20,7 +20,7 @@ from assistant.documents import Answer, Passage, Turn, format_date
 from assistant.embeddings import IndexEmbeddings, load_embeddings
 from assistant.errors import InputError
 from assistant.question import QuestionForm, analyse_question, warm_up_language_identifier
-from assistant.replies import ENGLISH_NOT_FOUND, ENGLISH_NOTE, help_text
+from assistant.replies import ENGLISH_NOTE, help_text, led_in_english
 from assistant.retrieval import HybridRetriever, Retrieval, asks_for_current_state
 from assistant.settings import Settings
 from assistant.store.index_store import IndexSnapshot, IndexStore
@@ -183,5 +183,5 @@ def in_question_language(answer: Answer, form: QuestionForm) -> Answer:
         if answer.answered:
             answer.notice = " ".join(filter(None, (ENGLISH_NOTE, answer.notice)))
         else:
-            answer.text = f"{ENGLISH_NOT_FOUND} {answer.text}"
+            answer.text = led_in_english(answer.text)
     return answer

@@ -5,9 +5,18 @@ from __future__ import annotations
 import pytest
 from fakes import HashingEmbeddings
 
+from assistant.answering.answer_types import MISSING
 from assistant.documents import Answer
 from assistant.question import analyse_question, answer_types, detect_language
-from assistant.replies import ENGLISH_NOT_FOUND, ENGLISH_NOTE
+from assistant.replies import (
+    CLOSEST,
+    ENGLISH_CLOSEST,
+    ENGLISH_NOT_FOUND,
+    ENGLISH_NOTE,
+    ENGLISH_PARTIAL,
+    led_in_english,
+    partial_lead,
+)
 from assistant.service import Assistant, in_question_language
 from assistant.settings import Settings
 
@@ -225,8 +234,19 @@ def test_english_question_gets_german_evidence_with_an_english_note(
     assert answer.citations  # the German evidence, cited
     if answer.answered:
         assert answer.notice and ENGLISH_NOTE in answer.notice
-    else:  # the closest passages, introduced in English
-        assert answer.text.startswith(ENGLISH_NOT_FOUND)
+    else:  # the closest passages, introduced in English instead of German
+        assert answer.text.startswith((ENGLISH_CLOSEST, ENGLISH_PARTIAL))
+        assert CLOSEST not in answer.text
+
+
+def test_replies_that_do_not_answer_get_an_english_lead_instead_of_the_german_one() -> None:
+    quotes = "Die Konferenz fand 2018 in Dresden statt. [1]"
+    assert led_in_english(f"{CLOSEST} {quotes}") == f"{ENGLISH_CLOSEST} {quotes}"
+    partial = f"{partial_lead(MISSING['day'])} {quotes}"
+    assert led_in_english(partial) == f"{ENGLISH_PARTIAL} {quotes}"
+    # Must not fire: a quote that happens to say "sie sagen:" is no lead.
+    odd = "Die Verbände, sie sagen: mehr Förderung. [1]"
+    assert led_in_english(odd) == f"{ENGLISH_NOT_FOUND} {odd}"
 
 
 def test_english_refusal_starts_in_english_and_german_answers_stay_as_they_are() -> None:
