@@ -166,6 +166,14 @@ def test_superscript_footnote_markers_leave_words(tmp_path: Path, make_pdf: Make
     text.setRise(0)
     text.setFont("Helvetica", 11)
     text.textLine(" steht die Frage nach Rahmenbedingungen der Industrie 4.0 und Top10.")
+    text.textOut("Im Jahr 2016 lag der Durchschnitt bei 55.")
+    text.setFont("Helvetica", 7)
+    text.setRise(4)
+    text.textOut("3")
+    text.setRise(0)
+    text.setFont("Helvetica", 11)
+    text.textLine("")
+    text.textLine("Abschnitt 4.3 nennt die Ziele der Strategie.")
     pdf.drawText(text)
     pdf.setFont("Helvetica", 8)
     pdf.drawString(60, 80, "3 Vgl. den Bericht der StrategieWerkstatt von 2017.")
@@ -174,6 +182,8 @@ def test_superscript_footnote_markers_leave_words(tmp_path: Path, make_pdf: Make
     document = load_document(path, path.name, 10**8)
     assert "Handlungsfeldern steht die Frage" in document.text
     assert "Industrie 4.0 und Top10." in document.text  # digits that are no marker stay
+    assert "Durchschnitt bei 55." in document.text and "55.3" not in document.text
+    assert "Abschnitt 4.3 nennt" in document.text  # a section number is no footnote
     assert "3 Vgl. den Bericht der StrategieWerkstatt von 2017." in document.pages[0].text
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,8 @@ class PageLayout:
 
     lines: list[SizedLine] = field(default_factory=list)
     superscripts: set[str] = field(default_factory=set)
+    # (number, marker): a marker raised right after a number that ends a sentence ("55.", "4")
+    after_numbers: set[tuple[str, str]] = field(default_factory=set)
 
     def body_size(self) -> float:
         return body_size([self])
@@ -77,9 +80,13 @@ def read_layout(page: Any) -> tuple[str, PageLayout]:
                 sizes.append((size, len(part.strip())))
     _close(layout, current, sizes)
     body = layout.body_size()
-    for run, size in runs:
-        if run.strip().isdigit() and len(run.strip()) <= 2 and size < _SUPERSCRIPT_RATIO * body:
-            layout.superscripts.add(run.strip())
+    for index, (run, size) in enumerate(runs):
+        marker = run.strip()
+        if marker.isdigit() and len(marker) <= 2 and size < _SUPERSCRIPT_RATIO * body:
+            layout.superscripts.add(marker)
+            before = runs[index - 1][0].rstrip() if index else ""
+            if re.search(r"\d\.$", before):
+                layout.after_numbers.add((before.split()[-1], marker))
     return text, layout
 
 
@@ -195,11 +202,17 @@ def join_set_lines(text: str, phrases: Sequence[str]) -> str:
     return "\n\n".join(paragraphs)
 
 
-def strip_superscripts(text: str, markers: set[str]) -> str:
-    """'Umwelt.1' and 'Handlungsfeldern3' lose footnote markers the page sets as superscripts."""
+def strip_superscripts(
+    text: str, markers: set[str], after_numbers: AbstractSet[tuple[str, str]] = frozenset()
+) -> str:
+    """'Umwelt.1', 'Handlungsfeldern3' and '… bei 55.4' (``after_numbers``: ("55.", "4"))
+    lose footnote markers the page sets as superscripts."""
     if not markers:
         return text
     numbers = "|".join(sorted(map(re.escape, markers), key=len, reverse=True))
-    return re.sub(
+    text = re.sub(
         rf"(?<=[^\W\d_]{{2}}|[^\W\d_][.,;:!?)“”])(?:{numbers})(?=[\s.,;:!?)]|$)", "", text
     )
+    for number, marker in after_numbers:  # only where the page raised it: "2.1" stays
+        text = re.sub(rf"(?<!\S){re.escape(number)}{re.escape(marker)}(?=\s|$)", number, text)
+    return text

@@ -141,7 +141,9 @@ def _page_texts(reader: pypdf.PdfReader, read: list[tuple[str, PageLayout]]) -> 
     result = _PageTexts([], [], {})
     can_ocr = ocr_available()
     for number, (page, (text, layout)) in enumerate(zip(reader.pages, read, strict=True), 1):
-        text = strip_superscripts(normalize_unicode(text), layout.superscripts)
+        text = strip_superscripts(
+            normalize_unicode(text), layout.superscripts, layout.after_numbers
+        )
         reason = unreadable_reason(text)
         if (reason or len(text.strip()) < _MIN_PAGE_CHARS) and can_ocr:
             recognised = recognise_page(page)
