@@ -174,9 +174,14 @@ def test_superscript_footnote_markers_leave_words(tmp_path: Path, make_pdf: Make
     text.setFont("Helvetica", 11)
     text.textLine("")
     text.textLine("Abschnitt 4.3 nennt die Ziele der Strategie.")
+    for _ in range(4):  # a page of full lines, as body text is set
+        text.textLine(
+            "Die sächsische Industrie steht vor großen Aufgaben, die das Papier beschreibt."
+        )
     pdf.drawText(text)
     pdf.setFont("Helvetica", 8)
     pdf.drawString(60, 80, "3 Vgl. den Bericht der StrategieWerkstatt von 2017.")
+    pdf.drawString(60, 60, "5 Partner haben die Erklärung unterzeichnet.")  # 5 is no marker
     pdf.showPage()
     pdf.save()
     document = load_document(path, path.name, 10**8)
@@ -184,7 +189,10 @@ def test_superscript_footnote_markers_leave_words(tmp_path: Path, make_pdf: Make
     assert "Industrie 4.0 und Top10." in document.text  # digits that are no marker stay
     assert "Durchschnitt bei 55." in document.text and "55.3" not in document.text
     assert "Abschnitt 4.3 nennt" in document.text  # a section number is no footnote
-    assert "3 Vgl. den Bericht der StrategieWerkstatt von 2017." in document.pages[0].text
+    # The footnote keeps its text but not its number: its marker is gone from the text.
+    paragraphs = document.pages[0].text.split("\n\n")
+    assert "Vgl. den Bericht der StrategieWerkstatt von 2017." in paragraphs
+    assert "5 Partner haben die Erklärung unterzeichnet." in paragraphs
 
 
 def test_html_tables_become_rows_named_by_their_header(tmp_path: Path) -> None:

@@ -202,6 +202,39 @@ def join_set_lines(text: str, phrases: Sequence[str]) -> str:
     return "\n\n".join(paragraphs)
 
 
+_FOOTNOTE_NUMBER = re.compile(r"^(\d{1,2})\s+(?=[^\W\d_])")
+
+
+def footnote_starts(layout: PageLayout) -> list[str]:
+    """First lines of the page's footnotes: small type, opening with a number the page also
+    raised as a marker in the text ("4 Bis März 2011 …" for "…⁴")."""
+    body = layout.body_size()
+    return [
+        line.text
+        for line in layout.lines
+        if line.size < _SUPERSCRIPT_RATIO * body
+        and (number := _FOOTNOTE_NUMBER.match(line.text))
+        and number.group(1) in layout.superscripts
+    ]
+
+
+def unnumbered_footnotes(text: str, starts: Sequence[str]) -> str:
+    """Footnotes become paragraphs of their own, without their number: quoted alone,
+    "4 Bis März 2011 …" reads as if it counted something, and its marker is gone from the
+    text. A footnote the line joining ran into the page's last sentence is split off."""
+    paragraphs = text.split("\n\n")
+    for start in starts:
+        for index, paragraph in enumerate(paragraphs):
+            found = paragraph.find(start)
+            before = paragraph[:found].rstrip()
+            if found < 0 or (before and not before.endswith((".", "!", "?", ":"))):
+                continue
+            note = _FOOTNOTE_NUMBER.sub("", paragraph[found:], count=1)
+            paragraphs[index : index + 1] = [before, note] if before else [note]
+            break
+    return "\n\n".join(paragraphs)
+
+
 def strip_superscripts(
     text: str, markers: set[str], after_numbers: AbstractSet[tuple[str, str]] = frozenset()
 ) -> str:

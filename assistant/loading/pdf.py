@@ -24,10 +24,12 @@ from assistant.loading.extracted import Extracted
 from assistant.loading.layout import (
     PageLayout,
     body_size,
+    footnote_starts,
     join_set_lines,
     read_layout,
     strip_superscripts,
     title_from_layout,
+    unnumbered_footnotes,
 )
 from assistant.loading.ocr import ocr_available, recognise_page
 from assistant.loading.quality import unreadable_reason
@@ -193,6 +195,10 @@ def extract_pdf(path: Path, data: bytes) -> Extracted:
         raise DocumentError(path, _unreadable_message(page_texts.unreadable, len(raw_pages)))
     contact: list[str] = []
     pages = mend_page_breaks([clean_text(page, contact) for page in strip_running_lines(raw_pages)])
+    pages = [
+        unnumbered_footnotes(page, footnote_starts(layout))
+        for page, layout in zip(pages, layouts, strict=True)
+    ]
     parts = _title_parts(layouts, raw_pages)
     if parts and pages:  # a title set over several lines is one paragraph, not several
         pages[0] = join_set_lines(pages[0], [part for part in parts if part])
