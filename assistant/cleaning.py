@@ -33,19 +33,25 @@ _SENTENCE_END = re.compile(r"[.!?:;“”\"«»)]$")
 # German words that never end a heading, title or paragraph: articles, determiners,
 # conjunctions, and the prepositions that are no verb particles ("… holt auf", "… stellt
 # die Strategie vor" end a title). A line ending in one was wrapped, however short it is.
-_FUNCTION_WORD_LIST = """
+_DETERMINER_LIST = """
     der die das des dem den eine einer eines einem einen kein keine keinen keiner
     seine seiner seinen seinem ihre ihrer ihren ihrem unsere unserer unseren unserem
-    dieser diese dieses diesen diesem jeder jede jedes jeden
+    dieser diese dieses diesen diesem jeder jede jedes jeden"""
+_OTHER_FUNCTION_WORD_LIST = """
     und oder sowie aber sondern dass ob weil wenn als denn bzw
     in im ins am beim vom zum zur seit von für gegen ohne zwischen neben hinter bis gemäß laut
     trotz während wegen"""
-_FUNCTION_WORDS = frozenset(_FUNCTION_WORD_LIST.split())
+_DETERMINERS = frozenset(_DETERMINER_LIST.split())
+_FUNCTION_WORDS = _DETERMINERS | frozenset(_OTHER_FUNCTION_WORD_LIST.split())
 
 
 def ends_mid_phrase(line: str) -> bool:
-    """The line ends in a function word ("… Stand der"), so the next line continues it."""
-    return line.rstrip().rsplit(" ", 1)[-1].casefold() in _FUNCTION_WORDS
+    """The line ends in a function word ("… Stand der") or in an article and a lower-case word
+    ("… der betriebsinterne": the noun follows), so the next line continues it."""
+    words = line.rstrip().rsplit(" ", 2)[-2:]
+    if words[-1].casefold() in _FUNCTION_WORDS:
+        return True
+    return len(words) == 2 and words[0].casefold() in _DETERMINERS and words[1][:1].islower()
 
 
 def normalize_unicode(text: str) -> str:

@@ -80,6 +80,18 @@ def test_a_line_that_ends_in_an_article_or_conjunction_continues_on_the_next() -
     ]
 
 
+def test_a_line_that_ends_in_an_article_and_an_adjective_continues() -> None:
+    text = (
+        "Förderfähig sind Forschungsaufträge an Hochschulen und Institute in Sachsen.\n"
+        "Nicht gefördert wird der betriebsinterne\n"
+        "Aufwand des Unternehmens.\n" + _WIDE_FOOTER
+    )
+    assert join_lines(text).split("\n\n")[0] == (
+        "Förderfähig sind Forschungsaufträge an Hochschulen und Institute in Sachsen. "
+        "Nicht gefördert wird der betriebsinterne Aufwand des Unternehmens."
+    )
+
+
 @pytest.mark.parametrize(
     "title",
     [
@@ -88,6 +100,7 @@ def test_a_line_that_ends_in_an_article_or_conjunction_continues_on_the_next() -
         "Heimische Rohstoffe sichern",  # an infinitive
         "Ausblick auf das Jahr 2030",  # a noun or number
         "Kooperation und Vernetzung",
+        "Ziele für die Region",  # an article and its noun end a title
     ],
 )
 def test_a_title_that_ends_in_a_particle_verb_or_noun_stays_a_line_of_its_own(title: str) -> None:
