@@ -148,10 +148,18 @@ def _numbered_heading(line: str, width: int) -> bool:
     )
 
 
+_NUMBER_IN_PHRASE = re.compile(r"^\d[\d.,]*\s+[a-zäöüß]")  # "48 von 100 Punkten", "3,5 bis 4"
+
+
 def _continues(line: str) -> bool:
-    """The line goes on with the sentence before it: lower case, or a parenthesis that is
-    no enumeration ('(KMU) und …', not '(1) Der …')."""
-    return line[:1].islower() or (line.startswith("(") and not _ENUMERATION.match(line))
+    """The line goes on with the sentence before it: lower case, a number inside a phrase
+    ('48 von 100 …', not the footnote '4 Bis …'), or a parenthesis that is no enumeration
+    ('(KMU) und …', not '(1) Der …')."""
+    return (
+        line[:1].islower()
+        or bool(_NUMBER_IN_PHRASE.match(line))
+        or (line.startswith("(") and not _ENUMERATION.match(line))
+    )
 
 
 def join_lines(text: str) -> str:

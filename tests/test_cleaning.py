@@ -92,6 +92,22 @@ def test_a_line_that_ends_in_an_article_and_an_adjective_continues() -> None:
     )
 
 
+def test_a_line_that_opens_with_a_number_inside_a_phrase_continues() -> None:
+    text = (
+        "Der Index fasst den Stand in einer einzigen Kennzahl zusammen, dem Wirtschaftsindex.\n"
+        "Demnach kommen die Unternehmen derzeit auf\n"
+        "48 von 100 möglichen Punkten.\n"
+        "Ausblick\n"
+        "4 Bis März 2011 konnte die Teilnahme nur dreimal gefördert werden.\n" + _WIDE_FOOTER
+    )
+    assert join_lines(text).split("\n\n")[:3] == [
+        "Der Index fasst den Stand in einer einzigen Kennzahl zusammen, dem Wirtschaftsindex. "
+        "Demnach kommen die Unternehmen derzeit auf 48 von 100 möglichen Punkten.",
+        "Ausblick",  # must not fire: a number before a capital opens a footnote or heading
+        "4 Bis März 2011 konnte die Teilnahme nur dreimal gefördert werden.",
+    ]
+
+
 @pytest.mark.parametrize(
     "title",
     [
