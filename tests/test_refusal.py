@@ -91,6 +91,7 @@ def test_ordinary_sentences_are_not_taken_for_prompt_injection(text: str) -> Non
         "15.05.2018 – Meldung aus dem Bereich Innovation und Technik",  # dateline
         "Tabelle 2: In Zwickau gefertigte Elektromodelle (Stand Oktober 2023)",  # caption
         "Abb. 3: Beschäftigte der sächsischen Industrie nach Branchen 2016 bis 2018",  # caption
+        "2.2 Betriebe, Beschäftigte und Umsatz der sächsischen Industrie 2014 bis 2016",  # heading
     ],
 )
 def test_non_sentences_are_never_answer_text(text: str) -> None:
@@ -103,9 +104,10 @@ def test_non_sentences_are_never_answer_text(text: str) -> None:
         "Die Tabelle 2 zeigt, dass in Zwickau sechs Elektromodelle gefertigt werden.",
         "Abbildungen und Tabellen der Studie stehen im Anhang zum Herunterladen bereit.",
         "Übersichten zu allen Programmen gibt die Sächsische Aufbaubank heraus.",
+        "3.2 Die Strategie setzt auf den Transfer von Wissen in die Betriebe.",  # a sentence
     ],
 )
-def test_sentences_about_tables_are_no_captions(text: str) -> None:
+def test_sentences_about_tables_or_after_a_number_are_no_captions_or_headings(text: str) -> None:
     assert not unusable(text)
 
 

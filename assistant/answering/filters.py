@@ -1,6 +1,6 @@
-"""Text that is never quoted as an answer: fragments, tables of contents, captions,
-letterheads and contact lines, raw table rows, and sentences addressed to the assistant
-(prompt injection)."""
+"""Text that is never quoted as an answer: fragments, tables of contents, captions and
+numbered section headings, letterheads and contact lines, raw table rows, and sentences
+addressed to the assistant (prompt injection)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ _TABLE_OF_CONTENTS = re.compile(
 _CAPTION = re.compile(
     r"^\s*(Tabelle|Tab\.|Abbildung|Abb\.|Grafik|Schaubild|Übersicht|Table|Figure|Fig\.)\s*\d+[.:]"
 )
+_SECTION_NUMBER = re.compile(r"^\s*\d{1,2}(?:\.\d{1,2})+\.?\s+\S")  # "2.2 Betriebe …"
 _TABLE_SYNTAX = re.compile(r"\|.*\||\t|-{3,}|={3,}|\+-{2,}")
 _LETTERHEAD = re.compile(
     r"www\.|https?://|@|\b(Telefon|Telefax|Fax|E-Mail|Pressestelle|Pressesprecher\w*|"
@@ -98,6 +99,7 @@ def unusable(text: str) -> bool:
         is_fragment(text)
         or bool(_TABLE_OF_CONTENTS.search(text))
         or bool(_CAPTION.match(text))
+        or (bool(_SECTION_NUMBER.match(text)) and cut_off(text))  # a numbered section heading
         or bool(_TABLE_SYNTAX.search(text))
         or bool(_LETTERHEAD.search(text))
         or _mostly_numbers(text)
