@@ -25,6 +25,8 @@ import pytest
 from fakes import HashingEmbeddings  # tests/ is on sys.path (rootdir conftest, no package)
 
 from assistant.embeddings import IndexEmbeddings, load_embeddings
+from assistant.ingest import ingest
+from assistant.service import Assistant
 from assistant.settings import DEFAULT_EMBEDDING_MODEL, Settings
 
 REPO_DIR = Path(__file__).parents[1]
@@ -104,6 +106,19 @@ def fake_embeddings() -> HashingEmbeddings:
 @pytest.fixture(scope="session")
 def real_embeddings() -> IndexEmbeddings:
     return load_embeddings(DEFAULT_EMBEDDING_MODEL)
+
+
+def ingested_assistant(documents: Path, root: Path, embeddings: IndexEmbeddings) -> Assistant:
+    """An offline assistant over the files in ``documents``; index and corpus under ``root``."""
+    settings = Settings(
+        index_dir=root / "index",
+        corpus_dir=root / "corpus",
+        embedding_model=DEFAULT_EMBEDDING_MODEL,
+        copy_into_corpus=False,
+        llm="none",
+    )
+    ingest([documents], settings, embeddings=embeddings, quiet=True)
+    return Assistant(settings, embeddings)
 
 
 def _write_pdf(path: Path, pages: list[list[str]], title: str | None = None) -> Path:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ingested_assistant
 
 from assistant.answering.evidence import Candidate
 from assistant.answering.extractive import select
@@ -13,9 +14,6 @@ from assistant.answering.filters import is_fragment
 from assistant.answering.lists import item_shape, list_of, with_list_items
 from assistant.answering.model import Selection
 from assistant.embeddings import IndexEmbeddings
-from assistant.ingest import ingest
-from assistant.service import Assistant
-from assistant.settings import DEFAULT_EMBEDDING_MODEL, Settings
 
 
 def _passage(*texts: str, scores: tuple[float, ...] = ()) -> list[Candidate]:
@@ -136,15 +134,7 @@ def test_a_list_question_is_answered_with_the_whole_list_in_one_quote(
         "Die Berater der Aufbaubank kommen auf Wunsch in den Betrieb, in ganz Sachsen.\n",
         encoding="utf-8",
     )
-    settings = Settings(
-        index_dir=tmp_path / "index",
-        corpus_dir=tmp_path / "corpus",
-        embedding_model=DEFAULT_EMBEDDING_MODEL,
-        copy_into_corpus=False,
-        llm="none",
-    )
-    ingest([document.parent], settings, embeddings=real_embeddings, quiet=True)
-    assistant = Assistant(settings, real_embeddings)
+    assistant = ingested_assistant(document.parent, tmp_path, real_embeddings)
 
     listed = assistant.ask("Welche Förderprogramme gibt es für kleine Unternehmen?")
     for programme in ("InnoPrämie", "Technologieförderung", "Messeförderung"):

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from conftest import ingested_assistant
 
 from assistant.answering.answer_types import answer_type, wants_list
 from assistant.answering.evidence import Candidate, candidates
 from assistant.answering.extractive import Quote, compose, quotes
 from assistant.documents import Passage
 from assistant.embeddings import IndexEmbeddings
-from assistant.ingest import ingest
 from assistant.question import analyse_question
 from assistant.retrieval import Retrieval
-from assistant.service import Assistant
-from assistant.settings import DEFAULT_EMBEDDING_MODEL, Settings
 
 HEADLINE = "Kompetenzstelle KI und Beirat für digitale Ethik geplant – Vorstellung beim Kongress"
 DECISION = "Am Dienstag hat das Kabinett die Strategie für Künstliche Intelligenz beschlossen."
@@ -31,15 +29,8 @@ def found(tmp_path_factory: pytest.TempPathFactory, real_embeddings: IndexEmbedd
         f"# KI-Strategie beschlossen\n\n{HEADLINE}\n\n{DECISION} {AIM}\n\n{HEADLINE}\n\n{BACK}\n",
         encoding="utf-8",
     )
-    settings = Settings(
-        index_dir=root / "index",
-        corpus_dir=root / "corpus",
-        embedding_model=DEFAULT_EMBEDDING_MODEL,
-        copy_into_corpus=False,
-        llm="none",
-    )
-    ingest([document.parent], settings, embeddings=real_embeddings, quiet=True)
-    _, retrieval = Assistant(settings, real_embeddings).retrieve(QUESTION)
+    assistant = ingested_assistant(document.parent, root, real_embeddings)
+    _, retrieval = assistant.retrieve(QUESTION)
     return retrieval
 
 

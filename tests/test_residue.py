@@ -158,20 +158,20 @@ def test_superscript_footnote_markers_leave_words(tmp_path: Path, make_pdf: Make
     path = tmp_path / "fussnote.pdf"
     pdf = canvas.Canvas(str(path), pagesize=A4)
     text = pdf.beginText(60, 780)
+
+    def raised(marker: str) -> None:
+        text.setFont("Helvetica", 7)
+        text.setRise(4)
+        text.textOut(marker)
+        text.setRise(0)
+        text.setFont("Helvetica", 11)
+
     text.setFont("Helvetica", 11)
     text.textOut("Hinter den identifizierten Handlungsfeldern")
-    text.setFont("Helvetica", 7)
-    text.setRise(4)
-    text.textOut("3")
-    text.setRise(0)
-    text.setFont("Helvetica", 11)
+    raised("3")
     text.textLine(" steht die Frage nach Rahmenbedingungen der Industrie 4.0 und Top10.")
     text.textOut("Im Jahr 2016 lag der Durchschnitt bei 55.")
-    text.setFont("Helvetica", 7)
-    text.setRise(4)
-    text.textOut("3")
-    text.setRise(0)
-    text.setFont("Helvetica", 11)
+    raised("3")
     text.textLine("")
     text.textLine("Abschnitt 4.3 nennt die Ziele der Strategie.")
     for _ in range(4):  # a page of full lines, as body text is set
