@@ -266,7 +266,11 @@ def _best_selection(
     for selection in selections:
         covered = total = length = cited = cited_gold = 0
         for example, order in zip(rows, ranked, strict=True):
-            chosen = quotes(select(order, selection, wants_list(example.form)), example.found)
+            chosen = quotes(
+                select(order, selection, wants_list(example.form)),
+                example.found,
+                selection.list_chars,
+            )
             text = " ".join(q.text for q in chosen)
             answer = normalise(text)
             facts = [normalise(f) for f in example.question.get("gold_facts", [])]

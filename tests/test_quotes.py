@@ -18,6 +18,10 @@ DECISION = "Am Dienstag hat das Kabinett die Strategie für Künstliche Intellig
 AIM = "Ziel ist es, Sachsen bis zum Jahr 2025 zu einem führenden Standort zu machen."
 QUESTION = "Was hat das Kabinett beschlossen?"
 BACK = "Dies soll die Kompetenzstelle bei der Digitalagentur unterstützen."
+OPENING = "Die Strategie nennt für das Kabinett drei Aufgaben:"
+TASKS = ("- Forschung stärken,", "- Unternehmen vernetzen,", "- Fachkräfte gewinnen.")
+SAID = "Der Minister sagte dazu im Landtag:"
+STATEMENT = "Sachsen soll bei der Künstlichen Intelligenz vorn sein."
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +30,8 @@ def found(tmp_path_factory: pytest.TempPathFactory, real_embeddings: IndexEmbedd
     document = root / "docs" / "2021-09-07_ki-strategie.md"
     document.parent.mkdir()
     document.write_text(
-        f"# KI-Strategie beschlossen\n\n{HEADLINE}\n\n{DECISION} {AIM}\n\n{HEADLINE}\n\n{BACK}\n",
+        f"# KI-Strategie beschlossen\n\n{HEADLINE}\n\n{DECISION} {AIM}\n\n{HEADLINE}\n\n{BACK}\n\n"
+        f"{OPENING}\n\n" + "\n".join(TASKS) + f"\n\n{SAID}\n\n{STATEMENT}\n",
         encoding="utf-8",
     )
     assistant = ingested_assistant(document.parent, root, real_embeddings)
@@ -47,7 +52,7 @@ def _chosen(found: Retrieval, *texts: str) -> list[Candidate]:
 
 @pytest.mark.slow
 def test_adjacent_sentences_of_one_passage_form_one_quote(found: Retrieval) -> None:
-    quoted = quotes(_chosen(found, DECISION, AIM), found)
+    quoted = quotes(_chosen(found, DECISION, AIM), found, 900)
     assert [q.text for q in quoted] == [f"{DECISION} {AIM}"]
 
 
@@ -55,7 +60,7 @@ def test_adjacent_sentences_of_one_passage_form_one_quote(found: Retrieval) -> N
 def test_a_headline_and_the_sentence_after_it_stay_two_quotes(found: Retrieval) -> None:
     chosen = _chosen(found, HEADLINE, DECISION)
     assert [c.text for c in chosen][:2] == [HEADLINE, DECISION]
-    quoted = quotes(chosen[:2], found)
+    quoted = quotes(chosen[:2], found, 900)
     assert [q.text for q in quoted] == [HEADLINE, DECISION]  # not "… Kongress Das Kabinett …"
 
 
@@ -63,7 +68,7 @@ def test_a_headline_and_the_sentence_after_it_stay_two_quotes(found: Retrieval) 
 def test_a_sentence_leaning_on_a_headline_gets_it_as_its_own_quote(found: Retrieval) -> None:
     leaning = _chosen(found, BACK)
     assert leaning and leaning[0].features["leans_back"]
-    quoted = quotes(leaning, found)
+    quoted = quotes(leaning, found, 900)
     assert [q.text for q in quoted] == [HEADLINE, BACK]
 
 
@@ -71,7 +76,7 @@ def test_a_sentence_leaning_on_a_headline_gets_it_as_its_own_quote(found: Retrie
 def test_no_text_is_quoted_twice(found: Retrieval) -> None:
     leaning = _chosen(found, BACK)
     headline = _chosen(found, HEADLINE)[0]  # the same headline, earlier in the document
-    quoted = quotes([*leaning, headline], found)
+    quoted = quotes([*leaning, headline], found, 900)
     assert [q.text for q in quoted] == [HEADLINE, BACK]
 
 
@@ -87,3 +92,12 @@ def test_heute_in_a_dated_press_release_says_which_day_it_was() -> None:
     assert compose([Quote(sentence, 0)], [_dated("2021-09")])[0] == f"{sentence} [1]"
     plain = "Das Kabinett hat die Strategie am Dienstag beschlossen."
     assert compose([Quote(plain, 0)], [_dated("2021-09-07")])[0] == f"{plain} [1]"
+
+
+@pytest.mark.slow
+def test_a_colon_that_opens_a_list_brings_the_whole_list_or_is_left_out(found: Retrieval) -> None:
+    opening = _chosen(found, OPENING)
+    assert [q.text for q in quotes(opening, found, 900)] == [" ".join([OPENING, *TASKS])]
+    assert quotes(opening, found, 20) == []  # its first task alone would mislead
+    # Must not fire: a colon before prose brings the one sentence it introduces.
+    assert [q.text for q in quotes(_chosen(found, SAID), found, 0)] == [f"{SAID} {STATEMENT}"]

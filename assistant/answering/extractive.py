@@ -21,7 +21,7 @@ from assistant.answering.abstention import evidence_features
 from assistant.answering.answer_types import MISSING, holds
 from assistant.answering.evidence import FEATURES, Candidate, feature_matrix
 from assistant.answering.filters import cut_off, is_fragment, unusable
-from assistant.answering.lists import introduces, with_list_items
+from assistant.answering.lists import introduces, item_shape, with_list_items
 from assistant.answering.model import AnswerModel, Selection
 from assistant.documents import Citation, Passage, spelled_date
 from assistant.question import QuestionForm
@@ -101,6 +101,19 @@ def _neighbour(candidate: Candidate, found: Retrieval, step: int) -> str | None:
     return None if unusable(text) or is_fragment(text) else text
 
 
+def _items_after(opening: Candidate, found: Retrieval, introduced: str) -> list[str]:
+    """What a sentence ending with a colon introduces: the next sentence, or the whole list
+    (the following sentences of the first one's item shape) when that is a list item."""
+    shape = item_shape(introduced)
+    items = [introduced]
+    while shape is not None:
+        following = _neighbour(opening, found, len(items) + 1)
+        if following is None or item_shape(following) != shape:
+            break
+        items.append(following)
+    return items
+
+
 _DEICTIC_DAY = re.compile(r"\b(heute|heutigen|gestern|morgen)\b", re.IGNORECASE)
 
 
@@ -117,11 +130,12 @@ class Quote:
     passage_index: int
 
 
-def quotes(chosen: Sequence[Candidate], found: Retrieval) -> list[Quote]:
+def quotes(chosen: Sequence[Candidate], found: Retrieval, list_chars: int) -> list[Quote]:
     """The chosen sentences; one that leans on the sentence before it gets that one too, one
     that ends with a colon gets the sentence it introduces (or is left out when that one is
-    quoted anyway), and one that follows the sentence quoted before it joins that quote; no
-    text is quoted twice."""
+    quoted anyway; a list it opens comes whole within ``list_chars``, else it is left out),
+    and one that follows the sentence quoted before it joins that quote; no text is quoted
+    twice."""
     positions = {(c.passage_index, c.sentence_index) for c in chosen}
     texts = {c.text for c in chosen}
     result: list[Quote] = []
@@ -150,7 +164,10 @@ def quotes(chosen: Sequence[Candidate], found: Retrieval) -> list[Quote]:
                 or (candidate.passage_index, candidate.sentence_index + 1) in positions
             ):
                 continue  # e.g. "Zur StrategieWerkstatt:" when its paragraph is quoted
-            text = f"{text} {introduced}"
+            items = _items_after(candidate, found, introduced)
+            if item_shape(introduced) and len(" ".join(items)) > list_chars:
+                continue  # "… drei Elemente:" with its first item alone would mislead
+            text = " ".join([text, *items])
         if candidate.features["leans_back"]:
             previous = _neighbour(candidate, found, -1)
             if previous and all(previous not in q.text for q in result):

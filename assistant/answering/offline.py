@@ -84,7 +84,7 @@ def offline_answer(standalone: StandaloneQuestion, found: Retrieval, model: Answ
         return not_found(question, found.passages, query, NO_CONTEXT)
     evidence = weigh(standalone, found, model)
     chosen = select(evidence.ranked, model.selection, evidence.list_asked)
-    quoted = quotes(chosen, found)
+    quoted = quotes(chosen, found, model.selection.list_chars)
     if not quoted:
         return not_found(question, found.passages, query)
     answered = evidence.probability >= model.threshold
