@@ -174,14 +174,14 @@ def _spelled_by(paragraphs: Sequence[str], start: int, target: str) -> tuple[int
         joined = f"{joined} {' '.join(paragraphs[end].split())}".strip()
         if joined == target:
             return end, ""
-        rest = joined[len(target) + 1 :]
-        if (
-            joined.startswith(f"{target} ")
-            and len(target.split()) >= _MIN_SPLIT_WORDS
-            and rest[:1].isupper()  # "… Überblick Heimische Rohstoffe …", not "… sich für die …"
-            and not ends_mid_phrase(target)
-        ):
-            return end, rest
+        if joined.startswith(f"{target} "):
+            rest = joined[len(target) + 1 :]
+            set_apart = (
+                len(target.split()) >= _MIN_SPLIT_WORDS
+                and rest[:1].isupper()  # "… Überblick Heimische Rohstoffe …", not "… sich für …"
+                and not ends_mid_phrase(target)
+            )
+            return (end, rest) if set_apart else None
         if not target.startswith(joined):
             return None
     return None
@@ -226,8 +226,10 @@ def unnumbered_footnotes(text: str, starts: Sequence[str]) -> str:
     for start in starts:
         for index, paragraph in enumerate(paragraphs):
             found = paragraph.find(start)
+            if found < 0:
+                continue
             before = paragraph[:found].rstrip()
-            if found < 0 or (before and not before.endswith((".", "!", "?", ":"))):
+            if before and not before.endswith((".", "!", "?", ":")):
                 continue
             note = _FOOTNOTE_NUMBER.sub("", paragraph[found:], count=1)
             paragraphs[index : index + 1] = [before, note] if before else [note]
