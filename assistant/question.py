@@ -313,6 +313,7 @@ def salient_terms(text: str) -> tuple[str, ...]:
 def follow_up_cues(text: str, language: Language = "de") -> FollowUpCues:
     """Conjunction, pronouns/deictics and the number of own content words."""
     tokens = _tokens(text)
+    cased = language == "de" and any(character.isupper() for character in text)
     references: list[str] = []
     for index, token in enumerate(tokens):
         key = token.casefold()
@@ -320,10 +321,13 @@ def follow_up_cues(text: str, language: Language = "de") -> FollowUpCues:
             polite = key in _POLITE_FORMS and (index == 0 or token[0].isupper())
             if not polite:
                 references.append(key)
-        elif language == "de" and key in _STANDALONE_DEMONSTRATIVE and _stands_alone(tokens, index):
+        elif (
+            language == "de"
+            and key in _STANDALONE_DEMONSTRATIVE
+            and _stands_alone(tokens, index, cased)
+        ):
             references.append(key)
     own = salient_terms(text)
-    cased = language == "de" and any(character.isupper() for character in text)
     asked_for = {fold(m.group(1)) for m in _ASKED_FOR_NOUN.finditer(text)}
     nouns = [term for term in own if term[:1].isupper() and fold(term) not in asked_for]
     return FollowUpCues(
@@ -339,12 +343,20 @@ def follow_up_cues(text: str, language: Language = "de") -> FollowUpCues:
 _ASKED_FOR_NOUN = re.compile(r"\b(?:welche[rsmn]?|wie\s*viele?)\s+([^\W\d_][\w-]*)", re.IGNORECASE)
 
 
-def _stands_alone(tokens: list[str], index: int) -> bool:
-    """'das' as a pronoun: the last word, or followed by a function word rather than a noun."""
+def _stands_alone(tokens: list[str], index: int, cased: bool) -> bool:
+    """'das' as a pronoun: the last word; followed by a function word; or followed by a lowercase
+    word after which no noun comes, as none does after a pronoun ("Wo kann ich die beantragen?",
+    "Wie viele waren das insgesamt?"; an article has its noun: "die neue Strategie"). Typed in
+    lower case, only a last word after it shows that (a noun cannot be told from a verb)."""
     if index == len(tokens) - 1:
         return True
     following = tokens[index + 1]
-    return following[:1].islower() and fold(following) in STOPWORDS | _QUESTION_FILLER
+    if not following[:1].islower():
+        return False
+    if fold(following) in STOPWORDS | _QUESTION_FILLER:
+        return True
+    after = tokens[index + 2 : index + 3]
+    return not after or (cased and after[0][:1].islower())
 
 
 # --- intent ---------------------------------------------------------------------------------

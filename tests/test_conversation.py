@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
 import assistant.answering
-from assistant.conversation import referenced_entity, standalone_question
+from assistant.conversation import CARRY_MARGIN, referenced_entity, standalone_question
 from assistant.documents import Turn
 from assistant.question import analyse_question
 from assistant.retrieval import Retrieval
@@ -75,6 +78,33 @@ def test_follow_up_to_a_follow_up_keeps_the_original_subject() -> None:
     )
     assert "Strategiekonferenz" in standalone.carried
     assert standalone.form.answer_type == "person"
+
+
+def _retrieving(gain: float) -> Callable[[str], Retrieval]:
+    """A retrieval whose best dense score rises by ``gain`` when the entity is carried."""
+
+    def retrieve(query: str) -> Retrieval:
+        carried = "Strategiekonferenz" in query
+        return cast(Retrieval, SimpleNamespace(dense_top=0.85 + (gain if carried else 0.0)))
+
+    return retrieve
+
+
+@pytest.mark.parametrize(
+    ("question", "gain", "carried"),
+    [
+        ("Und was kostete das für die Teilnehmer?", 0.01, True),  # "und" and a pronoun
+        ("Und was kostete das für die Teilnehmer?", -0.01, False),  # unless it is worse
+        ("Was kostete das für die Teilnehmer?", 0.01, False),  # one cue: the margin decides
+        ("Was kostete das für die Teilnehmer?", CARRY_MARGIN + 0.01, True),
+        ("Und was kostete die Teilnahme am Gemeinschaftsstand?", 0.01, False),  # no pronoun
+    ],
+)
+def test_how_much_closer_the_evidence_must_get_depends_on_the_cues(
+    question: str, gain: float, carried: bool
+) -> None:
+    standalone, _ = standalone_question(analyse_question(question), CONFERENCE, _retrieving(gain))
+    assert standalone.is_follow_up is carried
 
 
 @pytest.mark.slow

@@ -168,6 +168,9 @@ def test_small_talk_does_not_swallow_real_questions(question: str) -> None:
         "Und der Bund?",
         "Und im Jahr davor?",
         "Und wo liegt das?",
+        "Wo kann ich die beantragen?",  # a pronoun: no noun follows "die"
+        "Wie viele Aussteller waren das insgesamt?",
+        "Wann wurde das beschlossen?",
     ],
 )
 def test_elliptical_follow_ups(question: str) -> None:
@@ -183,6 +186,9 @@ def test_elliptical_follow_ups(question: str) -> None:
         "Können Sie mir sagen, wer die Keynote hielt?",  # the polite "Sie"
         "Wo kann ich Fördermittel beantragen?",
         "Was ist das Budget der Strategie?",  # "das" as an article
+        "Wer hat die neue Strategie beschlossen?",  # an article before adjective and noun
+        "Was kostet die Teilnahme am Gemeinschaftsstand?",
+        "was ist die leichtbau allianz",  # typed in lower case: the noun is not last
     ],
 )
 def test_self_contained_questions_show_no_follow_up_cues(question: str) -> None:
@@ -195,6 +201,14 @@ def test_follow_up_cues_name_the_reference() -> None:
     assert cues.leading_conjunction and cues.references == ("sie",) and not cues.elliptical
     assert analyse_question("When was it founded?").follow_up.references == ("it",)
     assert analyse_question("Wo kommt er her?").follow_up.references == ("er",)  # not English "her"
+
+
+def test_a_pronoun_before_the_last_word_typed_in_lower_case_is_left_to_the_evidence() -> None:
+    """ "wer hat die gegründet" and "wer leitet die allianz" look alike without capitals: both
+    show a cue, neither is elliptical, so retrieval decides whether the old subject helps."""
+    for question in ("wer hat die gegründet", "wer leitet die allianz"):
+        cues = analyse_question(question).follow_up
+        assert cues.references == ("die",) and not cues.elliptical, question
 
 
 def test_the_asked_for_noun_is_no_subject_of_its_own() -> None:
