@@ -131,9 +131,17 @@ def _breaks_before(lines: Sequence[str], index: int, width: int) -> bool:
         return ended_on_purpose
     if wrapped_mid_phrase:
         return False
-    return ended_on_purpose and not previous.endswith((",", "-")) and not _continues(line)
+    return (
+        ended_on_purpose
+        and not previous.endswith((",", "-"))
+        and not _OPEN_DASH.search(previous)
+        and not _continues(line)
+    )
 
 
+# A dash after a word opens an aside or an apposition that the next line goes on with
+# ("… die Sächsische Aufbaubank –" | "Förderbank – (SAB)."); "Höhe: –" is an empty value.
+_OPEN_DASH = re.compile(r"[^\W_] [–—]$")
 _SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\s+[A-ZÄÖÜ]")
 _ENUMERATION = re.compile(r"^\((?:\d{1,2}|[a-z])\)")
 

@@ -108,6 +108,21 @@ def test_a_line_that_opens_with_a_number_inside_a_phrase_continues() -> None:
     ]
 
 
+def test_a_line_that_ends_in_a_dash_after_a_word_continues() -> None:
+    text = (
+        "Zuständig ist die Sächsische Aufbaubank –\n"  # short beside the footer's lines
+        "Förderbank – (SAB). Die SAB wurde 1991 gegründet.\n"
+        "Eigenanteil: –\n"  # must not fire: an empty value
+        "Die Teilnahme ist kostenfrei.\n" + _WIDE_FOOTER
+    )
+    assert join_lines(text).split("\n\n")[:3] == [
+        "Zuständig ist die Sächsische Aufbaubank – Förderbank – (SAB). Die SAB wurde 1991 "
+        "gegründet.",
+        "Eigenanteil: –",
+        "Die Teilnahme ist kostenfrei.",
+    ]
+
+
 @pytest.mark.parametrize(
     "title",
     [

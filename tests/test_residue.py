@@ -173,6 +173,9 @@ def test_superscript_footnote_markers_leave_words(tmp_path: Path, make_pdf: Make
     text.textOut("Im Jahr 2016 lag der Durchschnitt bei 55.")
     raised("3")
     text.textLine("")
+    text.textOut("Die SAB vergibt Zuschüsse und Darlehen.")
+    raised("4")
+    text.textLine("")
     text.textLine("Abschnitt 4.3 nennt die Ziele der Strategie.")
     for _ in range(4):  # a page of full lines, as body text is set
         text.textLine(
@@ -182,6 +185,8 @@ def test_superscript_footnote_markers_leave_words(tmp_path: Path, make_pdf: Make
     pdf.setFont("Helvetica", 8)
     pdf.drawString(60, 80, "3 Vgl. den Bericht der StrategieWerkstatt von 2017.")
     pdf.drawString(60, 60, "5 Partner haben die Erklärung unterzeichnet.")  # 5 is no marker
+    pdf.drawString(60, 46, "4 Ende 2002 wurde die SAB eine hundert-")  # a footnote of two lines
+    pdf.drawString(60, 36, "prozentige Tochter des Freistaates.")
     pdf.showPage()
     pdf.save()
     document = load_document(path, path.name, 10**8)
@@ -193,6 +198,7 @@ def test_superscript_footnote_markers_leave_words(tmp_path: Path, make_pdf: Make
     paragraphs = document.pages[0].text.split("\n\n")
     assert "Vgl. den Bericht der StrategieWerkstatt von 2017." in paragraphs
     assert "5 Partner haben die Erklärung unterzeichnet." in paragraphs
+    assert "Ende 2002 wurde die SAB eine hundertprozentige Tochter des Freistaates." in paragraphs
 
 
 def test_html_tables_become_rows_named_by_their_header(tmp_path: Path) -> None:

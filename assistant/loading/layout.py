@@ -225,7 +225,7 @@ def unnumbered_footnotes(text: str, starts: Sequence[str]) -> str:
     paragraphs = text.split("\n\n")
     for start in starts:
         for index, paragraph in enumerate(paragraphs):
-            found = paragraph.find(start)
+            found = paragraph.find(start.rstrip("-"))  # "hundert-" was joined: "hundertprozentig"
             if found < 0:
                 continue
             before = paragraph[:found].rstrip()
