@@ -346,8 +346,9 @@ _ASKED_FOR_NOUN = re.compile(r"\b(?:welche[rsmn]?|wie\s*viele?)\s+([^\W\d_][\w-]
 def _stands_alone(tokens: list[str], index: int, cased: bool) -> bool:
     """'das' as a pronoun: the last word; followed by a function word; or followed by a lowercase
     word after which no noun comes, as none does after a pronoun ("Wo kann ich die beantragen?",
-    "Wie viele waren das insgesamt?"; an article has its noun: "die neue Strategie"). Typed in
-    lower case, only a last word after it shows that (a noun cannot be told from a verb)."""
+    "Wie viele waren das insgesamt?"; an article has its noun: "die neue Strategie", or its
+    phrase goes on: "die erste der beiden Firmen"). Typed in lower case, only a last word after
+    it shows that (a noun cannot be told from a verb)."""
     if index == len(tokens) - 1:
         return True
     following = tokens[index + 1]
@@ -355,8 +356,8 @@ def _stands_alone(tokens: list[str], index: int, cased: bool) -> bool:
         return False
     if fold(following) in STOPWORDS | _QUESTION_FILLER:
         return True
-    after = tokens[index + 2 : index + 3]
-    return not after or (cased and after[0][:1].islower())
+    after = tokens[index + 2 : index + 3]  # "die erste der beiden Firmen": the phrase goes on
+    return not after or (cased and after[0][:1].islower() and fold(after[0]) not in STOPWORDS)
 
 
 # --- intent ---------------------------------------------------------------------------------

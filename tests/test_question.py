@@ -187,6 +187,7 @@ def test_elliptical_follow_ups(question: str) -> None:
         "Wo kann ich Fördermittel beantragen?",
         "Was ist das Budget der Strategie?",  # "das" as an article
         "Wer hat die neue Strategie beschlossen?",  # an article before adjective and noun
+        "Was will die erste der beiden Firmen herstellen?",  # a phrase that goes on
         "Was kostet die Teilnahme am Gemeinschaftsstand?",
         "was ist die leichtbau allianz",  # typed in lower case: the noun is not last
     ],
