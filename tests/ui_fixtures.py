@@ -286,6 +286,9 @@ def run_axe(page: Page, name: str) -> list[dict[str, object]]:
     tests/artifacts/axe-<name>.json, and return the serious and critical violations."""
     if not AXE.exists():
         pytest.fail(f"axe-core fehlt ({AXE}): npm ci --prefix tests/js (macht .ci/run)")
+    # A component still loading (Gradio's ".pending", drawn at 20 % opacity) reads as text of
+    # too little contrast: the header is pending while its page-load event fills the stock.
+    page.wait_for_function("() => !document.querySelector('.pending')")
     page.add_script_tag(path=str(AXE))
     results = page.evaluate(
         "rules => axe.run(document, {runOnly: {type: 'tag', values: rules}})", AXE_RULES
