@@ -4,9 +4,10 @@
 salient terms of the previous question and of the first sentence of the previous answer) is
 carried into the retrieval query (its nouns and names only: an answer's verbs and dates would
 pull retrieval back to the old passage). A question with a subject of its own that still shows a
-follow-up cue ("Und wo wurde sie vorgestellt?") gets the entity only if retrieval with it
-finds clearly closer evidence than without it. A question without any cue never inherits
-the old topic.
+follow-up cue gets the entity only if retrieval with it finds clearly closer evidence than
+without it; one that opens with "und" and points back with a pronoun ("Und was heißt das für
+die Jobs?"), as long as the evidence gets no worse. A question without any cue never
+inherits the old topic.
 """
 
 from __future__ import annotations
