@@ -343,6 +343,9 @@ def follow_up_cues(text: str, language: Language = "de") -> FollowUpCues:
 _ASKED_FOR_NOUN = re.compile(r"\b(?:welche[rsmn]?|wie\s*viele?)\s+([^\W\d_][\w-]*)", re.IGNORECASE)
 
 
+_FUNCTION_OR_FILLER = STOPWORDS | _QUESTION_FILLER
+
+
 def _stands_alone(tokens: list[str], index: int, cased: bool) -> bool:
     """'das' as a pronoun: the last word; followed by a function word; or followed by a lowercase
     word after which no noun comes, as none does after a pronoun ("Wo kann ich die beantragen?",
@@ -354,7 +357,7 @@ def _stands_alone(tokens: list[str], index: int, cased: bool) -> bool:
     following = tokens[index + 1]
     if not following[:1].islower():
         return False
-    if fold(following) in STOPWORDS | _QUESTION_FILLER:
+    if fold(following) in _FUNCTION_OR_FILLER:
         return True
     after = tokens[index + 2 : index + 3]  # "die erste der beiden Firmen": the phrase goes on
     return not after or (cased and after[0][:1].islower() and fold(after[0]) not in STOPWORDS)
