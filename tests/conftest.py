@@ -108,15 +108,20 @@ def real_embeddings() -> IndexEmbeddings:
     return load_embeddings(DEFAULT_EMBEDDING_MODEL)
 
 
-def ingested_assistant(documents: Path, root: Path, embeddings: IndexEmbeddings) -> Assistant:
-    """An offline assistant over the files in ``documents``; index and corpus under ``root``."""
-    settings = Settings(
+def offline_index_settings(root: Path) -> Settings:
+    """An offline index of the default model under ``root`` (nothing copied into a corpus)."""
+    return Settings(
         index_dir=root / "index",
         corpus_dir=root / "corpus",
         embedding_model=DEFAULT_EMBEDDING_MODEL,
         copy_into_corpus=False,
         llm="none",
     )
+
+
+def ingested_assistant(documents: Path, root: Path, embeddings: IndexEmbeddings) -> Assistant:
+    """An offline assistant over the files in ``documents``; index and corpus under ``root``."""
+    settings = offline_index_settings(root)
     ingest([documents], settings, embeddings=embeddings, quiet=True)
     return Assistant(settings, embeddings)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import offline_index_settings
 from devset_index import DEVSET_DOCS
 from fakes import HashingEmbeddings
 
@@ -16,7 +17,7 @@ from assistant.ingest import ingest
 from assistant.passage_features import FEATURES, best_sentence_cosines
 from assistant.passage_model import WEIGHTS_FILE, PassageModel, default_passage_model
 from assistant.retrieval import HybridRetriever
-from assistant.settings import DEFAULT_EMBEDDING_MODEL, Settings
+from assistant.settings import Settings
 from assistant.store.index_store import IndexSnapshot, IndexStore
 
 QUESTION = "Wer hat die Keynote bei der Strategiekonferenz 2017 gehalten?"
@@ -73,12 +74,7 @@ def test_best_sentence_cosines_match_one_chunk_at_a_time(
 
 
 def _index(documents: list[Path], folder: Path, embeddings: IndexEmbeddings) -> IndexSnapshot:
-    settings = Settings(
-        index_dir=folder / "index",
-        corpus_dir=folder / "corpus",
-        embedding_model=DEFAULT_EMBEDDING_MODEL,
-        copy_into_corpus=False,
-    )
+    settings = offline_index_settings(folder)
     ingest(documents, settings, embeddings=embeddings, quiet=True)
     return IndexStore(settings.index_dir).open()
 
