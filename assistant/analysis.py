@@ -191,7 +191,10 @@ def _has_prefix(sorted_words: list[str], prefix: str) -> bool:
 
 
 def _split(word: str, stems: frozenset[str]) -> list[str]:
+    """Stems of head and tail, preferring the longest tail. A head that is the word's own stem
+    leaves only an ending: "Auszubildende" and "bestehende" are no compounds of "Ende"."""
     best: list[str] = []
+    own = stem(word)
     for cut in range(_MIN_PART, len(word) - _MIN_PART + 1):
         head, tail = word[:cut], word[cut:]
         tail_stem = stem(tail)
@@ -205,7 +208,7 @@ def _split(word: str, stems: frozenset[str]) -> list[str]:
         for candidate in heads:
             if stem(candidate) in stems or candidate in stems:
                 parts = [stem(candidate), tail_stem]
-                if not best or len(tail) > len(best[-1]):
+                if parts[0] != own and (not best or len(tail) > len(best[-1])):
                     best = parts
                 break
     return best
@@ -232,16 +235,19 @@ class Analyzer:
     ) -> list[str]:
         """'Fab Lab' and 'Maker Space' become 'fablab', 'makerspace' where the corpus writes them
         so. The parts of a hyphenated word ('Kick-off') stay apart: its joined form is already
-        among the tokens, and joining its parts again would leave the word without a group."""
+        among the tokens, and joining its parts again would leave the word without a group.
+        Function words are never joined: 'gibt es', 'bei der' are no compounds."""
         joined: list[str] = []
         index = 0
         while index < len(tokens):
             pair = "".join(tokens[index : index + 2])
+            content = not STOPWORDS.intersection(tokens[index : index + 2])
             parts_known = all(
                 self.vocabulary.knows(t) and len(t) > 4 for t in tokens[index : index + 2]
             )
             if (
                 index + 1 < len(tokens)
+                and content
                 and pair not in hyphen_joined
                 and (pair in self.vocabulary or (not parts_known and self.vocabulary.knows(pair)))
             ):

@@ -50,3 +50,28 @@ def test_hyphenated_joined_form_is_searched_but_not_counted_twice(analyzer: Anal
     terms = analyzer.query_terms("Wann war der Kick-off?")
     assert "kickoff" in terms.terms  # BM25 still matches the joined spelling
     assert sum("kick" in g for g in terms.groups) == 1
+
+
+def test_function_words_are_never_joined_into_a_compound() -> None:
+    # "gibtes" stems to "gibt", a corpus stem; joined, "gibt es" became a content word
+    vocabulary = Vocabulary.from_texts(["Es gibt eine Förderung, beider Seiten Anliegen."])
+    terms = Analyzer(vocabulary).query_terms("Welche Förderung gibt es bei der Stadt?")
+    assert [g for g in terms.groups if "gibt" in g or "beid" in g] == []
+    assert any("forder" in g for g in terms.groups)
+
+
+@pytest.mark.parametrize(
+    ("word", "parts"),
+    [
+        ("auszubildende", []),  # participle: "auszubild" + ending, not "Ende"
+        ("bestehenden", []),
+        ("jahresende", ["jahr", "end"]),  # a real compound with "Ende" stays split
+        ("industriestrategie", ["industri", "strategi"]),
+    ],
+)
+def test_an_ending_is_no_compound_part(word: str, parts: list[str]) -> None:
+    vocabulary = Vocabulary.from_texts(
+        ["Die Auszubildenden, der bestehende Plan, das Ende des Jahres, Industrie, Strategie."]
+    )
+    assert vocabulary.split_compound(word) == parts
+
