@@ -30,9 +30,9 @@ MAX_WORD_CHARS = 64
 _LINKING = ("s", "es", "n", "en")
 _CACHE_LIMIT = 200_000  # per-word caches are emptied beyond this (a server sees endless typos)
 _EXTRA_STOPWORDS = """
-    gibt eigentlich genau mal denn bitte wurde wurden worden ne so is hab
+    gibt gibts gab gabs beim eigentlich genau mal denn bitte wurde wurden worden ne so is hab
     wer wie was wann wo wohin woher warum wieso weshalb weswegen wozu wofuer womit wodurch
-    woran worum worueber wovon welche welcher welches welchen welchem viele viel
+    woran worum worueber wovon welche welcher welches welchen welchem viele viel wieviel wieviele
     dokument dokumente dokumenten quelle quellen steht stehen sagen sagt
 """  # colloquial fillers, question words, and words about the corpus rather than its content
 STOPWORDS = frozenset(

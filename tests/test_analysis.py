@@ -75,3 +75,8 @@ def test_an_ending_is_no_compound_part(word: str, parts: list[str]) -> None:
     )
     assert vocabulary.split_compound(word) == parts
 
+
+def test_colloquial_question_words_are_no_content_words() -> None:
+    vocabulary = Vocabulary.from_texts(["Wieviele gab es beim Zentrum? Es gibts nicht."])
+    terms = Analyzer(vocabulary).query_terms("wieviele azubis gibts beim zentrum, gab es die?")
+    assert [g[0] for g in terms.groups] == ["azubis", "zentrum"]
