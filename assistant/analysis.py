@@ -20,6 +20,7 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_GERMAN
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
+from spellchecker import SpellChecker
 
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ſ": "s"})
 _TOKEN = re.compile(r"\d{1,3}(?:\.\d{3})+(?!\d)|\d+(?:[.,]\d+)*|[^\W\d_]+(?:[-/][^\W\d_]+)*")
@@ -146,6 +147,7 @@ class Vocabulary:
         """Build the lookup tables now (when an index opens), not on the first question."""
         for table in (self.stems, self.stem_counts, self._sorted, self._reversed, self._by_length):
             len(table)
+        german_words()
 
     @functools.cached_property
     def _reversed(self) -> list[str]:
@@ -170,8 +172,11 @@ class Vocabulary:
         return _split(word, self.stems) if 2 * _MIN_PART <= len(word) <= MAX_WORD_CHARS else []
 
     def correct(self, word: str) -> str | None:
-        """The corpus word a mistyped query word most likely means, or None."""
+        """The corpus word a mistyped query word most likely means, or None. A German word is
+        no typo: "bekommen" is not the corpus's "gekommen", nor "mieten" its "bieten"."""
         if word in self.counts or not 5 <= len(word) <= MAX_WORD_CHARS or word.isdigit():
+            return None
+        if word in german_words():
             return None
         limit = 1 if len(word) < 8 else 2
         candidates = [
@@ -183,6 +188,12 @@ class Vocabulary:
             word, candidates, scorer=Levenshtein.distance, score_cutoff=limit
         )
         return match[0] if match else None
+
+
+@functools.cache
+def german_words() -> frozenset[str]:
+    """The folded words of a German dictionary (pyspellchecker's word list, in its wheel)."""
+    return frozenset(fold(w) for w in SpellChecker(language="de").word_frequency)
 
 
 def _has_prefix(sorted_words: list[str], prefix: str) -> bool:

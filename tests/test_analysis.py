@@ -80,3 +80,23 @@ def test_colloquial_question_words_are_no_content_words() -> None:
     vocabulary = Vocabulary.from_texts(["Wieviele gab es beim Zentrum? Es gibts nicht."])
     terms = Analyzer(vocabulary).query_terms("wieviele azubis gibts beim zentrum, gab es die?")
     assert [g[0] for g in terms.groups] == ["azubis", "zentrum"]
+
+
+@pytest.mark.parametrize(
+    ("word", "corrected"),
+    [
+        ("durchgefuert", "durchgefuehrt"),  # typos are repaired against the corpus
+        ("strategiekonferrenz", "strategiekonferenz"),
+        ("bekommen", None),  # German words are no typos of a corpus word one letter away
+        ("mieten", None),
+        ("dritten", None),
+    ],
+)
+def test_only_words_outside_german_are_typos(word: str, corrected: str | None) -> None:
+    vocabulary = Vocabulary.from_texts(
+        [
+            "Sie haben die Strategiekonferenz durchgeführt; gekommen sind viele, ein Drittel.",
+            "Die Häuser bieten Büros.",
+        ]
+    )
+    assert vocabulary.correct(word) == corrected
