@@ -202,9 +202,9 @@ def _has_prefix(sorted_words: list[str], prefix: str) -> bool:
 
 
 def _split(word: str, stems: frozenset[str]) -> list[str]:
-    """Stems of head and tail, preferring the longest tail. A head that is the word's own stem
-    leaves only an ending: "Auszubildende" and "bestehende" are no compounds of "Ende"."""
-    best: list[str] = []
+    """Stems of head and tail at the first cut whose parts occur, so the longest tail wins
+    ("messe|staenden", not "messest|aenden"). A head that is the word's own stem leaves only
+    an ending: "Auszubildende" and "bestehende" are no compounds of "Ende"."""
     own = stem(word)
     for cut in range(_MIN_PART, len(word) - _MIN_PART + 1):
         head, tail = word[:cut], word[cut:]
@@ -218,11 +218,10 @@ def _split(word: str, stems: frozenset[str]) -> list[str]:
         ]
         for candidate in heads:
             if stem(candidate) in stems or candidate in stems:
-                parts = [stem(candidate), tail_stem]
-                if parts[0] != own and (not best or len(tail) > len(best[-1])):
-                    best = parts
+                if stem(candidate) != own:
+                    return [stem(candidate), tail_stem]
                 break
-    return best
+    return []
 
 
 class Analyzer:

@@ -100,3 +100,9 @@ def test_only_words_outside_german_are_typos(word: str, corrected: str | None) -
         ]
     )
     assert vocabulary.correct(word) == corrected
+
+
+def test_the_longest_tail_wins_over_a_shorter_one_that_happens_to_be_a_stem() -> None:
+    # "aenden" stems to "and" (from "ändern"); the split must stay "Messe" + "Stände"
+    vocabulary = Vocabulary.from_texts(["Die Messe, der Stand, wir ändern nichts."])
+    assert vocabulary.split_compound("messestaenden") == ["mess", "stand"]
