@@ -192,8 +192,10 @@ class Vocabulary:
 
 @functools.cache
 def german_words() -> frozenset[str]:
-    """The folded words of a German dictionary (pyspellchecker's word list, in its wheel)."""
-    return frozenset(fold(w) for w in SpellChecker(language="de").word_frequency)
+    """The folded words of a German dictionary (pyspellchecker's word list, in its wheel; its
+    words are lower case, so only those with umlauts or ß need folding)."""
+    listed = SpellChecker(language="de").word_frequency
+    return frozenset(w if w.isascii() else fold(w) for w in listed)
 
 
 def _has_prefix(sorted_words: list[str], prefix: str) -> bool:
