@@ -54,7 +54,9 @@ def main() -> None:
             (corpus / "gut.txt").write_text(GOOD, encoding="utf-8")
             write(corpus / name)
             settings = Settings(
-                index_dir=Path(folder) / "index", embedding_model="fake:hash-64"
+                index_dir=Path(folder) / "index",
+                embedding_model="fake:hash-64",
+                copy_into_corpus=False,  # nothing of the test lands in the repository's corpus/
             ).with_overrides(max_file_seconds=args.seconds)
             started = time.perf_counter()
             report = ingest([corpus], settings, embeddings=HashingEmbeddings(), quiet=True)

@@ -144,6 +144,7 @@ def settings_for(index_dir: Path) -> Settings:
             "corpus_dir": CORPUS_DIR,
             "llm": "none",
             "embedding_model": DEFAULT_EMBEDDING_MODEL,
+            "copy_into_corpus": False,  # the dev set's documents never land in corpus/
         }
     )
 
