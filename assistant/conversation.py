@@ -6,8 +6,9 @@ carried into the retrieval query (its nouns and names only: an answer's verbs an
 pull retrieval back to the old passage). A question with a subject of its own that still shows a
 follow-up cue gets the entity only if retrieval with it finds clearly closer evidence than
 without it; one that opens with "und" and points back with a pronoun ("Und was heißt das für
-die Jobs?"), as long as the evidence gets no worse. A question without any cue never
-inherits the old topic.
+die Jobs?"), or one without any noun ("Wie viel bekommt man maximal?"), as long as the
+evidence gets no worse. A question with a noun and without any cue never inherits the old
+topic.
 """
 
 from __future__ import annotations
@@ -34,8 +35,10 @@ from assistant.retrieval import Retrieval
 CARRY_MARGIN = 0.065
 # A question that opens with "und" and points back with a pronoun ("Und was heißt das für die
 # Jobs?") leans on the conversation by two cues of its form: its own noun narrows the old
-# subject rather than replacing it, so the entity is carried unless it makes the evidence worse.
-BOTH_CUES_MARGIN = 0.0
+# subject rather than replacing it. A question without any noun ("Wie viel bekommt man
+# maximal?") has no subject the old one could displace. Both carry the entity unless that
+# makes the evidence worse.
+NO_SUBJECT_MARGIN = 0.0
 # At most this many carried terms, so the old subject does not drown the new question.
 # Follow-up MRR@10 devset/devset2 with 4, 8, 12, 20 terms: 0.90/1.00, 0.90/1.00, 0.87/1.00,
 # 0.87/1.00 (recall@5 1.00 and no inherited topic throughout): best on both sets from 4 to 8.
@@ -122,7 +125,8 @@ def standalone_question(
     if retrieve is None:
         return plain, None
     alone, together = retrieve(plain.query), retrieve(carried.query)
-    margin = BOTH_CUES_MARGIN if cues.leading_conjunction and cues.references else CARRY_MARGIN
+    no_subject = cues.without_noun or (cues.leading_conjunction and bool(cues.references))
+    margin = NO_SUBJECT_MARGIN if no_subject else CARRY_MARGIN
     if together.dense_top > alone.dense_top + margin:
         return carried, together
     return plain, alone

@@ -112,6 +112,9 @@ class FollowUpCues:
     references: tuple[str, ...]  # pronouns and deictics: "das", "dort", "dabei", "it", "there"
     own_terms: int  # content words of its own (not question words, not references)
     own_nouns: int | None = None  # capitalised ones (German nouns); None if typed in lower case
+    # German, typed with capitals, and no noun at all, not even the asked-for one:
+    # "Wie viel bekommt man maximal?", "Wo sitzt es?"
+    without_noun: bool = False
 
     @property
     def elliptical(self) -> bool:
@@ -130,7 +133,13 @@ class FollowUpCues:
 
     @property
     def leans_on_context(self) -> bool:
-        return self.leading_conjunction or bool(self.references) or self.elliptical
+        """Whether the conversation may complete it; unless elliptical, retrieval decides."""
+        return (
+            self.leading_conjunction
+            or bool(self.references)
+            or self.elliptical
+            or self.without_noun
+        )
 
 
 @dataclass(frozen=True)
@@ -335,6 +344,7 @@ def follow_up_cues(text: str, language: Language = "de") -> FollowUpCues:
         references=tuple(dict.fromkeys(references)),
         own_terms=len(own),
         own_nouns=len(nouns) if cased else None,
+        without_noun=cased and not any(term[:1].isupper() for term in own),
     )
 
 

@@ -98,6 +98,9 @@ def _retrieving(gain: float) -> Callable[[str], Retrieval]:
         ("Was kostete das für die Teilnehmer?", 0.01, False),  # one cue: the margin decides
         ("Was kostete das für die Teilnehmer?", CARRY_MARGIN + 0.01, True),
         ("Und was kostete die Teilnahme am Gemeinschaftsstand?", 0.01, False),  # no pronoun
+        ("Wie viel bekommt man maximal?", 0.01, True),  # no noun at all: no subject of its own
+        ("Wie viel bekommt man maximal?", -0.01, False),
+        ("Wie viel Geld bekommt man maximal?", 0.01, False),  # a noun and no cue: its own topic
     ],
 )
 def test_how_much_closer_the_evidence_must_get_depends_on_the_cues(

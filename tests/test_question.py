@@ -190,11 +190,33 @@ def test_elliptical_follow_ups(question: str) -> None:
         "Was will die erste der beiden Firmen herstellen?",  # a phrase that goes on
         "Was kostet die Teilnahme am Gemeinschaftsstand?",
         "was ist die leichtbau allianz",  # typed in lower case: the noun is not last
+        "Welche Förderprogramme gibt es?",  # the asked-for noun is still a noun
+        "Fördermittel?",
     ],
 )
 def test_self_contained_questions_show_no_follow_up_cues(question: str) -> None:
     cues = analyse_question(question).follow_up
     assert not cues.leans_on_context, cues
+
+
+@pytest.mark.parametrize(
+    ("question", "without_noun"),
+    [
+        ("Wie viel bekommt man maximal?", True),  # no subject at all: the conversation has it
+        ("Wo sitzt es?", True),  # "es" is no reference, but nothing else names a subject
+        ("Welche Förderprogramme gibt es?", False),
+        ("Wie viel Geld bekommt man maximal?", False),
+        ("wie viel bekommt man maximal", False),  # typed in lower case: nouns are not seen
+        ("How much can one get?", False),
+    ],
+)
+def test_a_question_without_any_noun_may_lean_on_the_conversation(
+    question: str, without_noun: bool
+) -> None:
+    cues = analyse_question(question).follow_up
+    assert cues.without_noun is without_noun
+    if without_noun:  # it may lean on the conversation; evidence decides, not the form alone
+        assert cues.leans_on_context and not cues.elliptical
 
 
 def test_follow_up_cues_name_the_reference() -> None:
