@@ -46,12 +46,16 @@ _FUNCTION_WORDS = _DETERMINERS | frozenset(_OTHER_FUNCTION_WORD_LIST.split())
 
 
 def ends_mid_phrase(line: str) -> bool:
-    """The line ends in a function word ("… Stand der") or in an article and a lower-case word
-    ("… der betriebsinterne": the noun follows), so the next line continues it."""
+    """The line ends in a function word ("… Stand der"), in "bis zu" (an amount follows; "zu"
+    alone may end a title: "… nimmt zu") or in an article and a lower-case word ("… der
+    betriebsinterne": the noun follows), so the next line continues it."""
     words = line.rstrip().rsplit(" ", 2)[-2:]
     if words[-1].casefold() in _FUNCTION_WORDS:
         return True
-    return len(words) == 2 and words[0].casefold() in _DETERMINERS and words[1][:1].islower()
+    if len(words) < 2:
+        return False
+    first, last = words[0].casefold(), words[1].casefold()
+    return (first, last) == ("bis", "zu") or (first in _DETERMINERS and words[1][:1].islower())
 
 
 def normalize_unicode(text: str) -> str:

@@ -123,10 +123,22 @@ def test_a_line_that_ends_in_a_dash_after_a_word_continues() -> None:
     ]
 
 
+def test_a_line_that_ends_in_bis_zu_continues_with_the_amount() -> None:
+    text = (
+        "Gefördert werden Vorhaben mit einer Laufzeit von bis zu\n"  # short beside the footer
+        "18 Monaten und Ausgaben von bis zu 250.000 Euro.\n" + _WIDE_FOOTER
+    )
+    assert join_lines(text).split("\n\n")[0] == (
+        "Gefördert werden Vorhaben mit einer Laufzeit von bis zu 18 Monaten und Ausgaben von bis "
+        "zu 250.000 Euro."
+    )
+
+
 @pytest.mark.parametrize(
     "title",
     [
         "Fachkräfteallianz Sachsen nimmt ihre Arbeit auf",  # a verb particle ends a title
+        "Die Zahl der Auszubildenden nimmt zu",  # "zu" alone ends a title; only "bis zu" goes on
         "Minister Dulig stellt die Strategie vor",
         "Heimische Rohstoffe sichern",  # an infinitive
         "Ausblick auf das Jahr 2030",  # a noun or number
