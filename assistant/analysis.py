@@ -219,9 +219,10 @@ def _split(word: str, stems: frozenset[str]) -> list[str]:
             if head.endswith(s) and len(head) - len(s) >= _MIN_PART
         ]
         for candidate in heads:
-            if stem(candidate) in stems or candidate in stems:
-                if stem(candidate) != own:
-                    return [stem(candidate), tail_stem]
+            head_stem = stem(candidate)
+            if head_stem in stems or candidate in stems:
+                if head_stem != own:
+                    return [head_stem, tail_stem]
                 break
     return []
 
