@@ -338,13 +338,14 @@ def follow_up_cues(text: str, language: Language = "de") -> FollowUpCues:
             references.append(key)
     own = salient_terms(text)
     asked_for = {fold(m.group(1)) for m in _ASKED_FOR_NOUN.finditer(text)}
-    nouns = [term for term in own if term[:1].isupper() and fold(term) not in asked_for]
+    capitalised = [term for term in own if term[:1].isupper()]
+    nouns = [term for term in capitalised if fold(term) not in asked_for]
     return FollowUpCues(
         leading_conjunction=bool(_LEADING_CONJUNCTION.match(text)),
         references=tuple(dict.fromkeys(references)),
         own_terms=len(own),
         own_nouns=len(nouns) if cased else None,
-        without_noun=cased and not any(term[:1].isupper() for term in own),
+        without_noun=cased and not capitalised,
     )
 
 
