@@ -108,7 +108,7 @@ def collect(name: str, index: Path) -> tuple[Assistant, list[Example]]:
         found_candidates = candidates(found, terms, answer_type(form), wants_list(form), context)
         facts = [normalise(f) for f in question.get("gold_facts", [])]
         labels = np.asarray(
-            [any(f in normalise(c.text) for f in facts) for c in found_candidates], dtype=int
+            [any(f in normalise(c.shown) for f in facts) for c in found_candidates], dtype=int
         )
         examples.append(Example(question, form, found, terms, found_candidates, labels))
     return assistant, examples

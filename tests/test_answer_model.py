@@ -68,6 +68,17 @@ def test_a_missing_asked_detail_is_named() -> None:
     assert lacks_asked_detail(None, year_only) is None
 
 
+def test_heute_in_a_dated_release_names_the_day_but_is_no_number() -> None:
+    today = "Das Kabinett hat heute die Strategie beschlossen."
+    dated = Candidate(today, 0, 0, np.ones(1), {}, score=0.9, release_date="2022-12-13")
+    assert dated.shown == f"{today} (Meldung vom 13. Dezember 2022)"
+    assert lacks_asked_detail("day", [dated]) is None  # the answer quotes the day
+    assert lacks_asked_detail("number", [dated]) == "Eine Zahl nennen die Dokumente dazu nicht"
+    undated = Candidate(today, 0, 0, np.ones(1), {}, score=0.9, release_date="2022-12")
+    assert undated.shown == today  # a month is no day 'heute' could be
+    assert lacks_asked_detail("day", [undated]) is not None
+
+
 def test_answer_types_are_read_from_sentences() -> None:
     assert holds("day", "Am 3. Dezember 2015 wurde die Allianz gegründet.")
     assert not holds("day", "Die Allianz wurde 2015 gegründet.")

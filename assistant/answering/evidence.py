@@ -12,6 +12,7 @@ of candidates, so it reads alike on an index of two documents and on one of thou
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -20,6 +21,7 @@ import numpy as np
 from assistant.analysis import Analyzer, QueryTerms, stem, word_weights, words
 from assistant.answering.answer_types import holds
 from assistant.answering.filters import cut_off, table_row_as_text, unusable
+from assistant.documents import spelled_date
 from assistant.retrieval import Retrieval
 
 PASSAGES_CONSIDERED = 6
@@ -58,6 +60,22 @@ def unknown_features(language: str) -> tuple[str, ...]:
     return () if language == CORPUS_LANGUAGE else LEXICAL_FEATURES
 
 
+_DEICTIC_DAY = re.compile(r"\b(heute|heutigen|gestern|morgen)\b", re.IGNORECASE)
+
+
+def with_release_date(sentence: str, date: str | None) -> str:
+    """'… heute vorgestellt' in a press release dated ``date``: say which day 'heute' was."""
+    if date and len(date) == 10 and _DEICTIC_DAY.search(sentence):
+        return f"{sentence} (Meldung vom {spelled_date(date)})"
+    return sentence
+
+
+def holds_as_quoted(kind: str, sentence: str, date: str | None) -> bool:
+    """Whether the sentence, as an answer quotes it, holds a detail of this kind: the release
+    date that comes with 'heute' names a day or date, never a number or amount."""
+    return holds(kind, with_release_date(sentence, date) if kind in ("day", "date") else sentence)
+
+
 @dataclass
 class Candidate:
     """One sentence of a retrieved passage, with its signals and (later) its score."""
@@ -69,6 +87,12 @@ class Candidate:
     features: dict[str, float]
     hits: set[int] = field(default_factory=set)  # indexes of question words it contains
     score: float = 0.0
+    release_date: str | None = None  # the date of its passage's document
+
+    @property
+    def shown(self) -> str:
+        """The sentence as an answer quotes it: a deictic day comes with the release date."""
+        return with_release_date(self.text, self.release_date)
 
 
 def enumerates(sentence: str) -> bool:
@@ -158,7 +182,7 @@ def candidates(
             if unusable(text) or (position == count - 1 and cut_off(text)):
                 continue
             hits = own.hits(text)
-            held = answer_type is not None and holds(answer_type, text)
+            held = answer_type is not None and holds_as_quoted(answer_type, text, passage.date)
             lists = enumerates(text)
             result.append(
                 Candidate(
@@ -187,6 +211,7 @@ def candidates(
                         "asks": float(text.rstrip().endswith("?")),
                     },
                     hits,
+                    release_date=passage.date,
                 )
             )
     if result:

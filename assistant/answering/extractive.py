@@ -9,7 +9,6 @@ is stated that is not a sentence of a cited passage.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,12 +17,18 @@ import numpy as np
 from assistant.analysis import QueryTerms
 from assistant.answering.abstention import FEATURES as EVIDENCE_FEATURES
 from assistant.answering.abstention import evidence_features
-from assistant.answering.answer_types import MISSING, holds
-from assistant.answering.evidence import FEATURES, Candidate, feature_matrix
+from assistant.answering.answer_types import MISSING
+from assistant.answering.evidence import (
+    FEATURES,
+    Candidate,
+    feature_matrix,
+    holds_as_quoted,
+    with_release_date,
+)
 from assistant.answering.filters import cut_off, is_fragment, unusable
 from assistant.answering.lists import introduces, item_shape, with_list_items
 from assistant.answering.model import AnswerModel, Selection
-from assistant.documents import Citation, Passage, spelled_date
+from assistant.documents import Citation, Passage
 from assistant.question import QuestionForm
 from assistant.retrieval import Retrieval
 
@@ -114,16 +119,6 @@ def _items_after(opening: Candidate, found: Retrieval, introduced: str) -> list[
     return items
 
 
-_DEICTIC_DAY = re.compile(r"\b(heute|heutigen|gestern|morgen)\b", re.IGNORECASE)
-
-
-def _with_date(sentence: str, passage: Passage) -> str:
-    """'… heute vorgestellt' in a dated press release: say which day 'heute' was."""
-    if passage.date and len(passage.date) == 10 and _DEICTIC_DAY.search(sentence):
-        return f"{sentence} (Meldung vom {spelled_date(passage.date)})"
-    return sentence
-
-
 @dataclass
 class Quote:
     text: str  # one sentence, or adjacent sentences of one passage
@@ -196,7 +191,7 @@ def compose(chosen: Sequence[Quote], passages: Sequence[Passage]) -> tuple[str, 
     for quote in chosen:
         n = numbers.setdefault(quote.passage_index, len(numbers) + 1)
         cited.setdefault(quote.passage_index, []).append(quote.text)
-        parts.append(f"{_with_date(quote.text, passages[quote.passage_index])} [{n}]")
+        parts.append(f"{with_release_date(quote.text, passages[quote.passage_index].date)} [{n}]")
     citations = [
         Citation(n=n, passage=passages[index], quote=" … ".join(cited[index]))
         for index, n in sorted(numbers.items(), key=lambda item: item[1])
@@ -205,7 +200,10 @@ def compose(chosen: Sequence[Quote], passages: Sequence[Passage]) -> tuple[str, 
 
 
 def lacks_asked_detail(answer_type: str | None, chosen: Sequence[Candidate]) -> str | None:
-    """The sentence that says which asked detail the evidence lacks, if it lacks it."""
-    if answer_type not in MISSING or any(holds(answer_type or "", c.text) for c in chosen):
+    """The sentence that says which asked detail the evidence lacks, if it lacks it (as the
+    answer quotes it: 'heute' in a dated press release names the day)."""
+    if answer_type not in MISSING or any(
+        holds_as_quoted(answer_type or "", c.text, c.release_date) for c in chosen
+    ):
         return None
     return MISSING[answer_type or ""]
