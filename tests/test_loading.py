@@ -12,6 +12,7 @@ from lxml import html as lxml_html
 
 from assistant.documents import Document
 from assistant.loading import load_document
+from assistant.loading.layout import SizedLine, breaks_at_size_changes
 from assistant.metadata_check import date_matches, title_matches
 
 DEVSET_FILES = sorted(
@@ -93,6 +94,32 @@ def test_real_hyphens_stay(seed_dir: Path, devset_docs: Path) -> None:
     assert "Aus- und Weiterbildungsangebote" in seed.text
     markdown = _load(devset_docs / "2018-05-15_vdivde-it_rueckblick-strategiekonferenzen-2018.md")
     assert "VDI/VDE-IT" in markdown.text
+
+
+def test_a_change_of_type_size_ends_the_paragraph() -> None:
+    lines = [
+        SizedLine("Geschäftsstelle mit der Umsetzung betraut", 11.0),  # subtitle, a little larger
+        SizedLine("Wie sieht die Industrie im Jahr 2030 aus? Auf", 10.3),
+        SizedLine("welche Umbrüche müssen sich Betriebe einstellen?", 10.3),  # same size: joins
+        SizedLine("1 Eine Fußnote in kleiner Schrift", 7.5),  # below body size: left to footnotes
+    ]
+    text = "\n".join(line.text for line in lines)
+    assert breaks_at_size_changes(text, lines, body=10.3).split("\n") == [
+        lines[0].text,
+        "",
+        lines[1].text,
+        lines[2].text,
+        lines[3].text,
+    ]
+    rewritten = "Tabelle: A – B\n" + lines[2].text  # a line no sized line spells stays as it is
+    assert breaks_at_size_changes(rewritten, lines, body=10.3) == rewritten
+
+
+def test_a_subtitle_does_not_run_into_the_first_paragraph(
+    devset_documents: dict[str, Document],
+) -> None:
+    text = devset_documents["2015-12-06_medieninformation_strategiewerkstatt-startet.pdf"].text
+    assert "mit der Umsetzung betraut\n\nWie sieht die sächsische Industrie" in text
 
 
 def test_seed_text_is_joined_into_paragraphs(seed_dir: Path) -> None:

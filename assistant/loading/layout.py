@@ -80,6 +80,7 @@ def read_layout(page: Any) -> tuple[str, PageLayout]:
                 sizes.append((size, len(part.strip())))
     _close(layout, current, sizes)
     body = layout.body_size()
+    text = breaks_at_size_changes(text, layout.lines, body)
     for index, (run, size) in enumerate(runs):
         marker = run.strip()
         if marker.isdigit() and len(marker) <= 2 and size < _SUPERSCRIPT_RATIO * body:
@@ -88,6 +89,37 @@ def read_layout(page: Any) -> tuple[str, PageLayout]:
             if re.search(r"\d\.$", before):
                 layout.after_numbers.add((before.split()[-1], marker))
     return text, layout
+
+
+def breaks_at_size_changes(text: str, lines: Sequence[SizedLine], body: float) -> str:
+    """A blank line where the type size changes between two lines of body size or larger: a
+    subtitle set a little larger than the text below it ends there ("… mit der Umsetzung
+    betraut" | "Wie sieht …"), even where the line join would read on. Lines of ``text`` are
+    matched to the sized ``lines`` in order; lines that match none (rewritten tables) stay."""
+    out: list[str] = []
+    previous: SizedLine | None = None
+    position = 0
+    for raw in text.split("\n"):
+        key = " ".join(normalize_unicode(raw).split())
+        match = next(
+            (i for i in range(position, min(position + 3, len(lines))) if lines[i].text == key),
+            None,
+        )
+        if match is None:
+            previous = None if key else previous
+        else:
+            line = lines[match]
+            if (
+                previous is not None
+                and abs(previous.size - line.size) > _SIZE_TOLERANCE
+                and min(previous.size, line.size) >= body - _SIZE_TOLERANCE
+                and out
+                and out[-1].strip()
+            ):
+                out.append("")
+            previous, position = line, match + 1
+        out.append(raw)
+    return "\n".join(out)
 
 
 def _close(layout: PageLayout, text: str, sizes: list[tuple[float, int]]) -> None:
