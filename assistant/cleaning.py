@@ -17,6 +17,7 @@ from assistant.residue import (
     is_toc_entry,
     rewrite_pipe_tables,
     split_contact,
+    toc_lines,
     without_counters,
 )
 
@@ -199,10 +200,11 @@ def join_lines(text: str) -> str:
 def clean_text(text: str, contact: list[str] | None = None) -> str:
     """Full cleanup of one page or document text; letterhead contact lines go to ``contact``."""
     lines = rewrite_pipe_tables(normalize_unicode(text).split("\n"))
+    toc = toc_lines(lines)
     lines = [
         without_counters(line)
-        for line in lines
-        if not is_page_counter(line) and not is_toc_entry(line)
+        for index, line in enumerate(lines)
+        if not is_page_counter(line) and index not in toc
     ]
     lines, removed = split_contact(lines)
     if contact is not None:

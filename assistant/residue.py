@@ -13,7 +13,8 @@ Every rule looks at a whole short line, never inside running text: "Telefon" in 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from itertools import pairwise
 
 from assistant.metadata import is_dateline
 
@@ -138,6 +139,32 @@ def is_page_counter(line: str) -> bool:
 def is_toc_entry(line: str) -> bool:
     """A table-of-contents line: a title with a dot leader (the page number may be split off)."""
     return bool(_TOC_LEADER.search(line))
+
+
+_PAGE_NUMBER_ONLY = re.compile(r"^\s*\d{1,3}\s*$")
+_NUMBERED_ENTRY = re.compile(r"^\s*\d{1,2}(?:\.\d{1,2})*\.?\s+\S")  # "3.3 Vorhandene …"
+_TOC_HEADING = re.compile(r"^\s*(inhalt|inhaltsverzeichnis|contents|table of contents)\s*$", re.I)
+
+
+def toc_lines(lines: Sequence[str]) -> set[int]:
+    """Indexes of table-of-contents lines: those with a dot leader, the page numbers the
+    extraction split off onto lines of their own, a numbered entry too long for a leader
+    ("3.3 Vorhandene Potenziale nutzen – … ermöglichen") between two entries with one, and
+    the heading ("Inhalt") right above the entries."""
+    leaders = {i for i, line in enumerate(lines) if is_toc_entry(line)}
+    found = set(leaders)
+    entries = [i for i, line in enumerate(lines) if not _PAGE_NUMBER_ONLY.match(line)]
+    for before, index, after in zip(entries, entries[1:], entries[2:], strict=False):
+        if before in leaders and after in leaders and _NUMBERED_ENTRY.match(lines[index]):
+            found.add(index)
+    for i, line in enumerate(lines):
+        if _PAGE_NUMBER_ONLY.match(line) and i - 1 in found:
+            found.add(i)
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    for index, following in pairwise(filled):
+        if following in leaders and _TOC_HEADING.match(lines[index]):
+            found.add(index)
+    return found
 
 
 def without_counters(line: str) -> str:

@@ -124,7 +124,26 @@ def test_toc_entries_are_dropped_with_or_without_page_number() -> None:
         "Inhalt\n1 Ausgangslage . . . . . . . . 3\nVorwort . . . . . . . . . .\n\n"
         "Vorwort\n\nDas Werk ... endet hier."
     )
-    assert clean_text(text) == "Inhalt\n\nVorwort\n\nDas Werk ... endet hier."
+    assert clean_text(text) == "Vorwort\n\nDas Werk ... endet hier."
+
+
+def test_a_toc_entry_too_long_for_a_leader_and_split_page_numbers_go() -> None:
+    text = (
+        "Inhalt\n\n3.2 Talente gewinnen . . . . . . . .\n4\n"
+        "3.3 Vorhandene Potenziale nutzen – allen Erwerbspersonen Zugang zum Arbeitsmarkt\n5\n"
+        "3.4 Fachkräfte binden . . . . . . . .\n5\n\nVorwort\n\nDas Werk endet hier."
+    )
+    assert clean_text(text) == "Vorwort\n\nDas Werk endet hier."
+
+
+def test_numbered_headings_numbers_and_an_inhalt_line_outside_a_toc_stay() -> None:
+    text = (
+        "Inhalt\n\nDer Inhalt des Berichts folgt.\n\n3.3 Vorhandene Potenziale nutzen\n\n"
+        "Die Zahl der Betriebe stieg auf\n5\n\nim Jahr 2016."
+    )
+    cleaned = clean_text(text)
+    assert cleaned.startswith("Inhalt\n\nDer Inhalt des Berichts folgt.\n\n3.3 Vorhandene")
+    assert "5" in cleaned
 
 
 def test_pipe_tables_become_readable_rows() -> None:
