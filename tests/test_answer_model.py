@@ -104,12 +104,3 @@ def test_a_sentence_that_states_the_answer_clears_the_threshold() -> None:
     assert _abstention(**literal) >= default_model().threshold
     near_miss = {**literal, "best_score": 0.5, "missing_weight": 1.0, "numbers_found": 0.0}
     assert _abstention(**near_miss) < _abstention(**literal)
-
-
-def test_a_sentence_that_asks_scores_below_one_that_states() -> None:
-    """Headings like "Warum eine Industriestrategie?" pose the question, they do not answer."""
-    sentence = default_model().sentence
-    rows = np.asarray(sentence.mean, dtype=np.float64)[None, :].repeat(2, axis=0)
-    rows[:, FEATURES.index("asks")] = [0.0, 1.0]
-    stating, asking = sentence.probability(rows)
-    assert asking < stating

@@ -92,6 +92,9 @@ def test_ordinary_sentences_are_not_taken_for_prompt_injection(text: str) -> Non
         "Tabelle 2: In Zwickau gefertigte Elektromodelle (Stand Oktober 2023)",  # caption
         "Abb. 3: Beschäftigte der sächsischen Industrie nach Branchen 2016 bis 2018",  # caption
         "2.2 Betriebe, Beschäftigte und Umsatz der sächsischen Industrie 2014 bis 2016",  # heading
+        "Und welche Rahmenbedingungen braucht eine erfolgreiche Industrie künftig?",  # question
+        "Warum eine Industriestrategie?",  # a question as heading
+        "Sie möchten auf einer Messe ausstellen, scheuen aber die Kosten eines Standes?“",
     ],
 )
 def test_non_sentences_are_never_answer_text(text: str) -> None:
@@ -105,6 +108,8 @@ def test_non_sentences_are_never_answer_text(text: str) -> None:
         "Abbildungen und Tabellen der Studie stehen im Anhang zum Herunterladen bereit.",
         "Übersichten zu allen Programmen gibt die Sächsische Aufbaubank heraus.",
         "3.2 Die Strategie setzt auf den Transfer von Wissen in die Betriebe.",  # a sentence
+        "„Was muss die Politik tun?“, fragte Dulig zum Auftakt der Konferenz.",  # quoted question
+        "Die Frage, wie es nach 2025 weitergeht, beantwortet die Strategie nicht.",
     ],
 )
 def test_sentences_about_tables_or_after_a_number_are_no_captions_or_headings(text: str) -> None:

@@ -46,7 +46,6 @@ FEATURES = (
     "enumerates",  # lists several things ("A, B und C")
     "list_asked_enumerates",
     "leans_back",  # starts with a pronoun or "Dies", so unclear on its own
-    "asks",  # ends with a question mark: a heading ("Warum …?") or a rhetorical question
 )
 # Signals that read the question's own words. For a question in another language than the
 # German corpus they are zero whatever the sentence says, so the scorer reads them as unknown
@@ -208,7 +207,6 @@ def candidates(
                         "enumerates": float(lists),
                         "list_asked_enumerates": float(lists and wants_list),
                         "leans_back": float(leans_back(text)),
-                        "asks": float(text.rstrip().endswith("?")),
                     },
                     hits,
                     release_date=passage.date,

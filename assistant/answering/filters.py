@@ -1,6 +1,6 @@
 """Text that is never quoted as an answer: fragments, tables of contents, captions and
-numbered section headings, letterheads and contact lines, raw table rows, and sentences
-addressed to the assistant (prompt injection)."""
+numbered section headings, questions, letterheads and contact lines, raw table rows, and
+sentences addressed to the assistant (prompt injection)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,10 @@ _TABLE_OF_CONTENTS = re.compile(
 _CAPTION = re.compile(
     r"^\s*(Tabelle|Tab\.|Abbildung|Abb\.|Grafik|Schaubild|Übersicht|Table|Figure|Fig\.)\s*\d+[.:]"
 )
+# A document's own question ("Warum eine Industriestrategie?", "Und welche Rahmenbedingungen
+# braucht …?") states nothing; a question quoted inside a sentence ("„Was tun?“, fragte er.") is
+# no question sentence.
+_QUESTION = re.compile(r"\?[\"“”»«)]*\s*$")
 _SECTION_NUMBER = re.compile(r"^\s*\d{1,2}(?:\.\d{1,2})+\.?\s+\S")  # "2.2 Betriebe …"
 _TABLE_SYNTAX = re.compile(r"\|.*\||\t|-{3,}|={3,}|\+-{2,}")
 _LETTERHEAD = re.compile(
@@ -100,6 +104,7 @@ def unusable(text: str) -> bool:
         or bool(_TABLE_OF_CONTENTS.search(text))
         or bool(_CAPTION.match(text))
         or (bool(_SECTION_NUMBER.match(text)) and cut_off(text))  # a numbered section heading
+        or bool(_QUESTION.search(text))
         or bool(_TABLE_SYNTAX.search(text))
         or bool(_LETTERHEAD.search(text))
         or _mostly_numbers(text)
