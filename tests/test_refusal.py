@@ -84,6 +84,8 @@ def test_ordinary_sentences_are_not_taken_for_prompt_injection(text: str) -> Non
         "Innovation und Technologietransfer ....... 12",  # table of contents
         "1.2 Handlungsfelder der Strategie 14",  # table of contents
         "Pressestelle Telefon +49 351 564-80600",  # letterhead
+        "Redaktion: StrategieWerkstatt, VDI/VDE Innovation + Technik GmbH, Dresden",  # imprint
+        "Herausgeber: Sächsisches Staatsministerium für Wirtschaft, Arbeit und Verkehr",
         "Wilhelm-Buck-Straße 2, 01097 Dresden, Deutschland.",  # address
         "| Jahr | Umsatz | Beschäftigte |",  # raw table
         "2015 2016 2017 2018 3.107 3.150 3.201 3.290.",  # flattened table row
@@ -110,6 +112,7 @@ def test_non_sentences_are_never_answer_text(text: str) -> None:
         "3.2 Die Strategie setzt auf den Transfer von Wissen in die Betriebe.",  # a sentence
         "„Was muss die Politik tun?“, fragte Dulig zum Auftakt der Konferenz.",  # quoted question
         "Die Frage, wie es nach 2025 weitergeht, beantwortet die Strategie nicht.",
+        "Die Redaktion des Berichts lag bei der Geschäftsstelle in Dresden.",
     ],
 )
 def test_sentences_about_tables_or_after_a_number_are_no_captions_or_headings(text: str) -> None:

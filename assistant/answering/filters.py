@@ -31,7 +31,7 @@ _TABLE_SYNTAX = re.compile(r"\|.*\||\t|-{3,}|={3,}|\+-{2,}")
 _LETTERHEAD = re.compile(
     r"www\.|https?://|@|\b(Telefon|Telefax|Fax|E-Mail|Pressestelle|Pressesprecher\w*|"
     r"Ansprechpartner\w*|Durchwahl|Hausanschrift|Postanschrift|Postfach|Medieninformation sowie "
-    r"Fotos|Bitte beachten Sie|Seite \d+ von \d+|Impressum|Herausgeber:|Redaktion:)\b|"
+    r"Fotos|Bitte beachten Sie|Seite \d+ von \d+|Impressum)\b|\b(Herausgeber|Redaktion):|"
     r"\b0\d{4}\s+[A-ZÄÖÜ][a-zäöüß]+\b|"  # postal code and town: "01097 Dresden"
     r"^\s*\d{1,2}\.\d{1,2}\.\d{2,4}\s*[–-]",  # dateline: "15.05.2018 – Meldung aus …"
     re.IGNORECASE,
