@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.analysis import QueryTerms, word_weights
+from assistant.analysis import PART_CREDIT, QueryTerms, word_credit, word_weights
 from assistant.documents import Chunk
 from assistant.store.index_store import IndexSnapshot
 
@@ -90,11 +90,21 @@ class _WordPresence:
     def __init__(self, snapshot: IndexSnapshot, terms: QueryTerms, rows: np.ndarray) -> None:
         analyzer = snapshot.lexical.analyzer
         self.analyzer = analyzer
-        self.groups = [set(g) for g in terms.groups]
+        self.groups = list(zip(terms.groups, terms.parts, strict=True))
         self.weights = np.asarray(word_weights(analyzer, terms.groups), dtype=np.float64)
-        self.present = np.zeros((len(rows), len(self.groups)), dtype=bool)
-        for i, group in enumerate(terms.groups):
-            self.present[:, i] = snapshot.lexical.scores(list(group))[rows] > 0
+        self.present = np.zeros((len(rows), len(self.groups)), dtype=np.float64)
+        for i, (group, parts) in enumerate(self.groups):
+            whole = [t for t in group if t not in parts]
+            found = snapshot.lexical.scores(whole)[rows] > 0 if whole else np.zeros(len(rows), bool)
+            if parts:
+                each = [snapshot.lexical.scores([p])[rows] > 0 for p in parts]
+                found_all = np.logical_and.reduce(each)
+                found_any = np.logical_or.reduce(each)
+                self.present[:, i] = np.where(
+                    found | found_all, 1.0, np.where(found_any, PART_CREDIT, 0.0)
+                )
+            else:
+                self.present[:, i] = found
 
     def coverage(self) -> np.ndarray:
         total = self.weights.sum()
@@ -109,8 +119,8 @@ class _WordPresence:
         seen: dict[str, float] = {}
         for text in set(texts):
             present = set(self.analyzer.terms(text))
-            hits = [i for i, group in enumerate(self.groups) if present & group]
-            seen[text] = float(self.weights[hits].sum() / total) if total else 0.0
+            credit = np.asarray([word_credit(g, p, present) for g, p in self.groups])
+            seen[text] = float(self.weights @ credit / total) if total else 0.0
         return np.asarray([seen[t] for t in texts])
 
 

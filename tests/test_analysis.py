@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.analysis import Analyzer, Vocabulary
+from assistant.analysis import PART_CREDIT, Analyzer, Vocabulary, group_found
 
 CORPUS = [
     "Zum Kick-off am Montag kamen rund 200 Gäste an die TU Dresden.",
@@ -106,3 +106,33 @@ def test_the_longest_tail_wins_over_a_shorter_one_that_happens_to_be_a_stem() ->
     # "aenden" stems to "and" (from "ändern"); the split must stay "Messe" + "Stände"
     vocabulary = Vocabulary.from_texts(["Die Messe, der Stand, wir ändern nichts."])
     assert vocabulary.split_compound("messestaenden") == ["mess", "stand"]
+
+
+def test_a_compound_is_found_whole_or_by_all_its_parts_not_by_one() -> None:
+    vocabulary = Vocabulary.from_texts(
+        ["Der Minister für Wirtschaft sprach.", "Die Wirtschaft wächst.", "Ein Minister kam."]
+    )
+    analyzer = Analyzer(vocabulary)
+    terms = analyzer.query_terms("Wer ist der Wirtschaftsminister?")
+    (group, parts), *_ = [(g, p) for g, p in zip(terms.groups, terms.parts, strict=True) if p]
+    assert sorted(parts) == ["minist", "wirtschaft"]
+
+    def found(text: str) -> bool:
+        return group_found(group, parts, set(analyzer.terms(text)))
+
+    assert found("Wirtschaftsminister Martin Dulig eröffnete die Konferenz.")
+    assert found("Der Minister für Wirtschaft eröffnete die Konferenz.")
+    assert not found("Die Wirtschaft des Freistaates wächst.")  # one part is another word
+
+
+def test_a_sentence_with_one_part_of_a_compound_covers_it_only_in_part() -> None:
+    from assistant.answering.evidence import _Coverage
+
+    analyzer = Analyzer(Vocabulary.from_texts(["Der Minister für Wirtschaft.", "Die Wirtschaft."]))
+    coverage = _Coverage(analyzer, analyzer.query_terms("Wirtschaftsminister Dulig"))
+    whole = coverage.share(coverage.matches("Wirtschaftsminister Dulig sprach."))
+    part = coverage.share(coverage.matches("Dulig sprach über die Wirtschaft."))
+    alone = coverage.share(coverage.matches("Dulig sprach."))
+    assert whole == pytest.approx(1.0)
+    assert alone < part < whole
+    assert part - alone == pytest.approx((whole - alone) * PART_CREDIT)

@@ -14,11 +14,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.analysis import Analyzer, QueryTerms, stem, word_weights, words
+from assistant.analysis import Analyzer, QueryTerms, stem, word_credit, word_weights, words
 from assistant.answering.answer_types import holds
 from assistant.answering.filters import cut_off, table_row_as_text, unusable
 from assistant.documents import spelled_date
@@ -84,7 +84,6 @@ class Candidate:
     sentence_index: int  # position among its passage's sentences
     vector: np.ndarray
     features: dict[str, float]
-    hits: set[int] = field(default_factory=set)  # indexes of question words it contains
     score: float = 0.0
     release_date: str | None = None  # the date of its passage's document
 
@@ -140,20 +139,22 @@ def leans_back(sentence: str) -> bool:
 
 
 class _Coverage:
-    """Which weighted question words a sentence contains."""
+    """Which weighted question words a sentence contains, and how fully."""
 
     def __init__(self, analyzer: Analyzer, terms: QueryTerms) -> None:
         self.analyzer = analyzer
-        self.groups = [set(g) for g in terms.groups]
+        self.groups = list(zip(terms.groups, terms.parts, strict=True))
         self.weights = word_weights(analyzer, terms.groups)
         self.total = sum(self.weights) or 1.0
 
-    def hits(self, sentence: str) -> set[int]:
+    def matches(self, sentence: str) -> dict[int, float]:
+        """Per question word found: its credit (see :func:`~assistant.analysis.word_credit`)."""
         present = set(self.analyzer.terms(sentence)) | {stem(w) for w in words(sentence)}
-        return {i for i, group in enumerate(self.groups) if present & group}
+        credits = {i: word_credit(g, p, present) for i, (g, p) in enumerate(self.groups)}
+        return {i: credit for i, credit in credits.items() if credit}
 
-    def share(self, hits: set[int]) -> float:
-        return sum(self.weights[i] for i in hits) / self.total
+    def share(self, matches: dict[int, float]) -> float:
+        return sum(self.weights[i] * credit for i, credit in matches.items()) / self.total
 
 
 def candidates(
@@ -180,7 +181,7 @@ def candidates(
             text = table_row_as_text(text) or text  # a table row is quoted as plain text
             if unusable(text) or (position == count - 1 and cut_off(text)):
                 continue
-            hits = own.hits(text)
+            matches = own.matches(text)
             held = answer_type is not None and holds_as_quoted(answer_type, text, passage.date)
             lists = enumerates(text)
             result.append(
@@ -191,9 +192,11 @@ def candidates(
                     vectors[position],
                     {
                         "dense": float(dense[position]),
-                        "coverage": own.share(hits),
-                        "term_share": len(hits) / max(len(own.groups), 1),
-                        "context_coverage": carried.share(carried.hits(text)) if carried else 0.0,
+                        "coverage": own.share(matches),
+                        "term_share": sum(matches.values()) / max(len(own.groups), 1),
+                        "context_coverage": carried.share(carried.matches(text))
+                        if carried
+                        else 0.0,
                         "passage_rank": 1.0 / (1 + index),
                         "passage_fused": passage.score / top_fused,
                         "passage_dense": found.dense[index],
@@ -208,7 +211,6 @@ def candidates(
                         "list_asked_enumerates": float(lists and wants_list),
                         "leans_back": float(leans_back(text)),
                     },
-                    hits,
                     release_date=passage.date,
                 )
             )
