@@ -314,6 +314,13 @@ class QueryTerms:
     parts: list[list[str]] = field(default_factory=list)  # per group: its compound's parts
     known: list[bool] = field(default_factory=list)  # per group: does the corpus use the word?
 
+    def words(self) -> list[QueryWord]:
+        """Each group as a :class:`QueryWord` (its own forms apart from its parts)."""
+        return [
+            QueryWord(frozenset(g) - frozenset(p), frozenset(p))
+            for g, p in zip(self.groups, self.parts, strict=True)
+        ]
+
 
 # What one part of a compound counts for in a text that lacks the whole word ("Wirtschaft" for
 # "Wirtschaftsminister"). Held out across the sets (bench/fit_answer_model.py, README,
@@ -321,20 +328,21 @@ class QueryTerms:
 PART_CREDIT = 0.5
 
 
-def group_found(group: Sequence[str], parts: Sequence[str], present: set[str]) -> bool:
-    """Whether a text with the terms ``present`` holds a query word: the word itself (or a
-    compound ending with it), or all parts of a compound ("Minister für Wirtschaft" for
-    "Wirtschaftsminister"); one part alone ("Wirtschaft") is another word."""
-    whole = [term for term in group if term not in parts]
-    return not present.isdisjoint(whole) or (bool(parts) and present.issuperset(parts))
+@dataclass(frozen=True)
+class QueryWord:
+    """How a text may hold one query word: by ``whole`` (the word, a typo's correction or a
+    compound ending with it) or by all of ``parts`` (those of the word's own compound)."""
 
+    whole: frozenset[str]
+    parts: frozenset[str]
 
-def word_credit(group: Sequence[str], parts: Sequence[str], present: set[str]) -> float:
-    """1 for a query word a text holds (see :func:`group_found`), PART_CREDIT for one part of
-    it, else 0."""
-    if group_found(group, parts, present):
-        return 1.0
-    return PART_CREDIT if not present.isdisjoint(group) else 0.0
+    def credit(self, present: AbstractSet[str]) -> float:
+        """1 for a text with the terms ``present`` that holds the word ("Minister für
+        Wirtschaft" holds "Wirtschaftsminister"), PART_CREDIT for one part alone
+        ("Wirtschaft" is another word), else 0."""
+        if not self.whole.isdisjoint(present) or (self.parts and self.parts <= present):
+            return 1.0
+        return PART_CREDIT if not self.parts.isdisjoint(present) else 0.0
 
 
 def word_weights(analyzer: Analyzer, groups: Sequence[Sequence[str]]) -> list[float]:

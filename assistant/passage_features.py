@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.analysis import PART_CREDIT, QueryTerms, word_credit, word_weights
+from assistant.analysis import PART_CREDIT, QueryTerms, word_weights
 from assistant.documents import Chunk
 from assistant.store.index_store import IndexSnapshot
 
@@ -90,19 +90,16 @@ class _WordPresence:
     def __init__(self, snapshot: IndexSnapshot, terms: QueryTerms, rows: np.ndarray) -> None:
         analyzer = snapshot.lexical.analyzer
         self.analyzer = analyzer
-        self.groups = list(zip(terms.groups, terms.parts, strict=True))
+        self.words = terms.words()
         self.weights = np.asarray(word_weights(analyzer, terms.groups), dtype=np.float64)
-        self.present = np.zeros((len(rows), len(self.groups)), dtype=np.float64)
-        for i, (group, parts) in enumerate(self.groups):
-            whole = [t for t in group if t not in parts]
-            found = snapshot.lexical.scores(whole)[rows] > 0 if whole else np.zeros(len(rows), bool)
-            if parts:
-                each = [snapshot.lexical.scores([p])[rows] > 0 for p in parts]
-                found_all = np.logical_and.reduce(each)
-                found_any = np.logical_or.reduce(each)
-                self.present[:, i] = np.where(
-                    found | found_all, 1.0, np.where(found_any, PART_CREDIT, 0.0)
-                )
+        self.present = np.zeros((len(rows), len(self.words)), dtype=np.float64)
+        lexical = snapshot.lexical
+        for i, word in enumerate(self.words):
+            found = lexical.containing(sorted(word.whole), rows)
+            if word.parts:
+                each = [lexical.containing([part], rows) for part in sorted(word.parts)]
+                partly = np.where(np.logical_or.reduce(each), PART_CREDIT, 0.0)
+                self.present[:, i] = np.where(found | np.logical_and.reduce(each), 1.0, partly)
             else:
                 self.present[:, i] = found
 
@@ -111,7 +108,7 @@ class _WordPresence:
         return self.present @ self.weights / total if total else np.zeros(len(self.present))
 
     def share(self) -> np.ndarray:
-        return self.present.mean(axis=1) if self.groups else np.zeros(len(self.present))
+        return self.present.mean(axis=1) if self.words else np.zeros(len(self.present))
 
     def of_texts(self, texts: list[str]) -> np.ndarray:
         """Rarity-weighted share of the query's words in each text (cached per text)."""
@@ -119,7 +116,7 @@ class _WordPresence:
         seen: dict[str, float] = {}
         for text in set(texts):
             present = set(self.analyzer.terms(text))
-            credit = np.asarray([word_credit(g, p, present) for g, p in self.groups])
+            credit = np.asarray([word.credit(present) for word in self.words])
             seen[text] = float(self.weights @ credit / total) if total else 0.0
         return np.asarray([seen[t] for t in texts])
 

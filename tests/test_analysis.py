@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.analysis import PART_CREDIT, Analyzer, Vocabulary, group_found
+from assistant.analysis import PART_CREDIT, Analyzer, Vocabulary
 
 CORPUS = [
     "Zum Kick-off am Montag kamen rund 200 Gäste an die TU Dresden.",
@@ -114,11 +114,11 @@ def test_a_compound_is_found_whole_or_by_all_its_parts_not_by_one() -> None:
     )
     analyzer = Analyzer(vocabulary)
     terms = analyzer.query_terms("Wer ist der Wirtschaftsminister?")
-    (group, parts), *_ = [(g, p) for g, p in zip(terms.groups, terms.parts, strict=True) if p]
-    assert sorted(parts) == ["minist", "wirtschaft"]
+    (word,) = [w for w in terms.words() if w.parts]
+    assert sorted(word.parts) == ["minist", "wirtschaft"]
 
     def found(text: str) -> bool:
-        return group_found(group, parts, set(analyzer.terms(text)))
+        return word.credit(set(analyzer.terms(text))) == 1.0
 
     assert found("Wirtschaftsminister Martin Dulig eröffnete die Konferenz.")
     assert found("Der Minister für Wirtschaft eröffnete die Konferenz.")

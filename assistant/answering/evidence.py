@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.analysis import Analyzer, QueryTerms, stem, word_credit, word_weights, words
+from assistant.analysis import Analyzer, QueryTerms, stem, word_weights, words
 from assistant.answering.answer_types import holds
 from assistant.answering.filters import cut_off, table_row_as_text, unusable
 from assistant.documents import spelled_date
@@ -143,14 +143,14 @@ class _Coverage:
 
     def __init__(self, analyzer: Analyzer, terms: QueryTerms) -> None:
         self.analyzer = analyzer
-        self.groups = list(zip(terms.groups, terms.parts, strict=True))
+        self.words = terms.words()
         self.weights = word_weights(analyzer, terms.groups)
         self.total = sum(self.weights) or 1.0
 
     def matches(self, sentence: str) -> dict[int, float]:
-        """Per question word found: its credit (see :func:`~assistant.analysis.word_credit`)."""
+        """Per question word found: its credit (see :meth:`~assistant.analysis.QueryWord.credit`)."""
         present = set(self.analyzer.terms(sentence)) | {stem(w) for w in words(sentence)}
-        credits = {i: word_credit(g, p, present) for i, (g, p) in enumerate(self.groups)}
+        credits = {i: word.credit(present) for i, word in enumerate(self.words)}
         return {i: credit for i, credit in credits.items() if credit}
 
     def share(self, matches: dict[int, float]) -> float:
@@ -193,7 +193,7 @@ def candidates(
                     {
                         "dense": float(dense[position]),
                         "coverage": own.share(matches),
-                        "term_share": sum(matches.values()) / max(len(own.groups), 1),
+                        "term_share": sum(matches.values()) / max(len(own.words), 1),
                         "context_coverage": carried.share(carried.matches(text))
                         if carried
                         else 0.0,

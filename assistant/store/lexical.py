@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import bm25s
@@ -53,6 +54,20 @@ class LexicalIndex:
 
     def analyze(self, question: str) -> QueryTerms:
         return self.analyzer.query_terms(question)
+
+    def containing(self, terms: Sequence[str], rows: np.ndarray) -> np.ndarray:
+        """Which of ``rows`` hold at least one of ``terms``: read from the postings, without
+        scoring every row of the index (the same as ``scores(terms)[rows] > 0``)."""
+        if self._bm25 is None or not terms:
+            return np.zeros(len(rows), dtype=bool)
+        vocabulary, postings = self._bm25.vocab_dict, self._bm25.scores
+        starts, indices = postings["indptr"], postings["indices"]
+        holds = np.zeros(self.size, dtype=bool)
+        for term in terms:
+            index = vocabulary.get(term)
+            if index is not None and index + 1 < len(starts):
+                holds[indices[starts[index] : starts[index + 1]]] = True
+        return holds[rows]
 
     def scores(self, terms: list[str]) -> np.ndarray:
         """BM25 score of every row for the given query terms."""
