@@ -85,7 +85,8 @@ def best_sentence_cosines(
 
 
 class _WordPresence:
-    """Which of the query's words each chunk row contains, from the BM25 index itself."""
+    """How fully each chunk row holds each query word (1, PART_CREDIT for one part of a
+    compound, or 0), read from the BM25 postings."""
 
     def __init__(self, snapshot: IndexSnapshot, terms: QueryTerms, rows: np.ndarray) -> None:
         analyzer = snapshot.lexical.analyzer
