@@ -19,6 +19,7 @@ from assistant.passage_model import WEIGHTS_FILE, PassageModel, default_passage_
 from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings
 from assistant.store.index_store import IndexSnapshot, IndexStore
+from assistant.store.lexical import LexicalIndex
 
 QUESTION = "Wer hat die Keynote bei der Strategiekonferenz 2017 gehalten?"
 # Both name the keynote speaker; the test wants a passage that does first.
@@ -26,6 +27,23 @@ DOCUMENTS = (
     "2017-02-09_medieninformation_einladung-strategiekonferenz.pdf",
     "2017-03-07_medieninformation_strategiekonferenz-leipzig.html",
 )
+
+
+def test_postings_tell_the_same_rows_as_bm25_scores(tmp_path: Path) -> None:
+    texts = [
+        "Der Minister für Wirtschaft eröffnete die Messe.",
+        "Die Wirtschaftsförderung Sachsen organisiert Gemeinschaftsstände.",
+        "Die Messe in Leipzig zählte viele Aussteller.",
+        "Ein Satz ohne gemeinsame Wörter.",
+    ]
+    built = LexicalIndex.build(texts)
+    built.save(tmp_path)
+    lexical = LexicalIndex.load(tmp_path)  # as the assistant reads it
+    rows = np.asarray([3, 0, 2])
+    for term in {t for text in texts for t in lexical.analyzer.terms(text)} | {"unbekannt"}:
+        assert (lexical.containing([term], rows) == (lexical.scores([term])[rows] > 0)).all()
+    pair = ["minist", "leipzig"]
+    assert lexical.containing(pair, rows).tolist() == [False, True, True]
 
 
 def test_shipped_weights_read_exactly_the_features_of_the_code() -> None:
