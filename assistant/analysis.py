@@ -294,8 +294,8 @@ class Analyzer:
                 group = [stem(word), *parts]
             else:
                 compounds = self.vocabulary.compounds_ending_with(known)
-                parts = self.vocabulary.split_compound(known)
-                group = self._terms_of(known) + [stem(c) for c in compounds]
+                own, *parts = self._terms_of(known)  # its stem, then its compound's parts
+                group = [own, *parts] + [stem(c) for c in compounds]
                 result.content.append(known)
             result.terms.extend(group)
             if word not in hyphen_joined:

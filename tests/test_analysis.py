@@ -126,13 +126,17 @@ def test_a_compound_is_found_whole_or_by_all_its_parts_not_by_one() -> None:
 
 
 def test_a_sentence_with_one_part_of_a_compound_covers_it_only_in_part() -> None:
-    from assistant.answering.evidence import _Coverage
+    from assistant.answering.evidence import _Coverage, sentence_terms
 
     analyzer = Analyzer(Vocabulary.from_texts(["Der Minister für Wirtschaft.", "Die Wirtschaft."]))
     coverage = _Coverage(analyzer, analyzer.query_terms("Wirtschaftsminister Dulig"))
-    whole = coverage.share(coverage.matches("Wirtschaftsminister Dulig sprach."))
-    part = coverage.share(coverage.matches("Dulig sprach über die Wirtschaft."))
-    alone = coverage.share(coverage.matches("Dulig sprach."))
+    whole = coverage.share(
+        coverage.matches(sentence_terms(analyzer, "Wirtschaftsminister Dulig sprach."))
+    )
+    part = coverage.share(
+        coverage.matches(sentence_terms(analyzer, "Dulig sprach über die Wirtschaft."))
+    )
+    alone = coverage.share(coverage.matches(sentence_terms(analyzer, "Dulig sprach.")))
     assert whole == pytest.approx(1.0)
     assert alone < part < whole
     assert part - alone == pytest.approx((whole - alone) * PART_CREDIT)

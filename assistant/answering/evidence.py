@@ -138,18 +138,22 @@ def leans_back(sentence: str) -> bool:
     return bool(first) and first[0] in _LEANING_WORDS
 
 
+def sentence_terms(analyzer: Analyzer, sentence: str) -> set[str]:
+    """The terms of a sentence that question words are looked up in (stopwords' stems too)."""
+    return set(analyzer.terms(sentence)) | {stem(w) for w in words(sentence)}
+
+
 class _Coverage:
     """Which weighted question words a sentence contains, and how fully."""
 
     def __init__(self, analyzer: Analyzer, terms: QueryTerms) -> None:
-        self.analyzer = analyzer
         self.words = terms.words()
         self.weights = word_weights(analyzer, terms.groups)
         self.total = sum(self.weights) or 1.0
 
-    def matches(self, sentence: str) -> dict[int, float]:
-        """Per question word found: its credit (see :meth:`~assistant.analysis.QueryWord.credit`)."""
-        present = set(self.analyzer.terms(sentence)) | {stem(w) for w in words(sentence)}
+    def matches(self, present: set[str]) -> dict[int, float]:
+        """Per question word a sentence with the terms ``present`` holds: its credit (see
+        :meth:`~assistant.analysis.QueryWord.credit`)."""
         credits = {i: word.credit(present) for i, word in enumerate(self.words)}
         return {i: credit for i, credit in credits.items() if credit}
 
@@ -181,7 +185,8 @@ def candidates(
             text = table_row_as_text(text) or text  # a table row is quoted as plain text
             if unusable(text) or (position == count - 1 and cut_off(text)):
                 continue
-            matches = own.matches(text)
+            present = sentence_terms(analyzer, text)
+            matches = own.matches(present)
             held = answer_type is not None and holds_as_quoted(answer_type, text, passage.date)
             lists = enumerates(text)
             result.append(
@@ -194,7 +199,7 @@ def candidates(
                         "dense": float(dense[position]),
                         "coverage": own.share(matches),
                         "term_share": sum(matches.values()) / max(len(own.words), 1),
-                        "context_coverage": carried.share(carried.matches(text))
+                        "context_coverage": carried.share(carried.matches(present))
                         if carried
                         else 0.0,
                         "passage_rank": 1.0 / (1 + index),
