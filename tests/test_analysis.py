@@ -129,7 +129,7 @@ def test_a_sentence_with_one_part_of_a_compound_covers_it_only_in_part() -> None
     from assistant.answering.evidence import _Coverage, sentence_terms
 
     analyzer = Analyzer(Vocabulary.from_texts(["Der Minister für Wirtschaft.", "Die Wirtschaft."]))
-    coverage = _Coverage(analyzer, analyzer.query_terms("Wirtschaftsminister Dulig"))
+    coverage = _Coverage.of(analyzer, analyzer.query_terms("Wirtschaftsminister Dulig"))
     whole = coverage.share(
         coverage.matches(sentence_terms(analyzer, "Wirtschaftsminister Dulig sprach."))
     )
@@ -140,3 +140,33 @@ def test_a_sentence_with_one_part_of_a_compound_covers_it_only_in_part() -> None
     assert whole == pytest.approx(1.0)
     assert alone < part < whole
     assert part - alone == pytest.approx((whole - alone) * PART_CREDIT)
+
+
+def test_among_the_candidates_the_asked_detail_outweighs_the_topic_every_one_holds() -> None:
+    from assistant.answering.evidence import _Coverage, sentence_terms
+
+    texts = [
+        "Die Allianz tagte.",
+        "Der Vorstandsvorsitzender sprach.",
+        "Der Vorstandsvorsitzender.",
+    ]
+    analyzer = Analyzer(Vocabulary.from_texts(texts))
+    coverage = _Coverage.of(
+        analyzer, analyzer.query_terms("Wer ist Vorstandsvorsitzender der Allianz?")
+    )
+    sentences = [
+        "Die Allianz wurde 2016 gegründet.",
+        "Die Allianz hat einen Masterplan.",
+        "Die Allianz bündelt Kompetenzen.",
+        "Vorstandsvorsitzender ist Rudolf Kawalla.",
+    ]
+    matches = [coverage.matches(sentence_terms(analyzer, s)) for s in sentences]
+    focused = coverage.among(matches)
+    # in the corpus the office is the commoner word, so alone it would lose to the topic
+    assert coverage.share(matches[3]) < coverage.share(matches[0])
+    assert focused.share(matches[3]) > focused.share(matches[0])
+    # must not fire: a sentence with every word stays complete, and so does one among
+    # candidates that all hold every word
+    both = coverage.matches(sentence_terms(analyzer, "Vorstandsvorsitzender der Allianz ist er."))
+    assert focused.share(both) == pytest.approx(1.0)
+    assert coverage.among([both, both]).share(both) == pytest.approx(1.0)

@@ -2,9 +2,10 @@
 
 Every sentence of the first passages is a candidate unless it cannot be answer text
 (see :mod:`assistant.answering.filters`). Its signals: similarity by meaning to the question
-(stored sentence vectors), coverage of the question's words (weighted by rarity, and as a
-plain share), the rank, fused score, dense and lexical score of its passage, whether it holds
-the kind of detail the question asks for, its position and its length. Every signal is a
+(stored sentence vectors), coverage of the question's words (weighted by their rarity in the
+corpus and among the candidates, and as a plain share), the rank, fused score, dense and
+lexical score of its passage, whether it holds the kind of detail the question asks for, its
+position and its length. Every signal is a
 cosine, a share or a ratio to the best candidate or passage, never a raw score or a count
 of candidates, so it reads alike on an index of two documents and on one of thousands.
 """
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.analysis import Analyzer, QueryTerms, stem, word_weights, words
+from assistant.analysis import Analyzer, QueryTerms, QueryWord, stem, word_weights, words
 from assistant.answering.answer_types import holds
 from assistant.answering.filters import cut_off, table_row_as_text, unusable
 from assistant.documents import spelled_date
@@ -29,7 +30,8 @@ PASSAGES_CONSIDERED = 6
 FEATURES = (
     "dense",  # cosine of sentence and question
     "dense_gap",  # dense minus the best candidate's dense
-    "coverage",  # rarity-weighted share of question words in the sentence
+    "coverage",  # share of question words in the sentence, weighted by rarity in the corpus
+    # and among the candidates (see _Coverage.among)
     "coverage_gap",  # coverage minus the best candidate's coverage
     "term_share",  # unweighted share of the question's words in the sentence
     "context_coverage",  # share of a follow-up's carried words in the sentence
@@ -146,10 +148,15 @@ def sentence_terms(analyzer: Analyzer, sentence: str) -> set[str]:
 class _Coverage:
     """Which weighted question words a sentence contains, and how fully."""
 
-    def __init__(self, analyzer: Analyzer, terms: QueryTerms) -> None:
-        self.words = terms.words()
-        self.weights = word_weights(analyzer, terms.groups)
-        self.total = sum(self.weights) or 1.0
+    def __init__(self, words: Sequence[QueryWord], weights: Sequence[float]) -> None:
+        self.words = words
+        self.weights = weights
+        self.total = sum(weights) or 1.0
+
+    @classmethod
+    def of(cls, analyzer: Analyzer, terms: QueryTerms) -> _Coverage:
+        """The question's words, rarer ones in the corpus weighing more."""
+        return cls(terms.words(), word_weights(analyzer, terms.groups))
 
     def matches(self, present: set[str]) -> dict[int, float]:
         """Per question word a sentence with the terms ``present`` holds: its credit (see
@@ -159,6 +166,16 @@ class _Coverage:
 
     def share(self, matches: dict[int, float]) -> float:
         return sum(self.weights[i] * credit for i, credit in matches.items()) / self.total
+
+    def among(self, sentences: Sequence[dict[int, float]]) -> _Coverage:
+        """The same words, each also weighted by how few of ``sentences`` hold it: a word
+        every candidate holds (the topic) cannot tell them apart; the asked detail can."""
+        count = len(sentences)
+        held = [sum(m.get(i, 0.0) for m in sentences) for i in range(len(self.words))]
+        return _Coverage(
+            self.words,
+            [w * math.log((count + 1) / (held[i] + 0.5)) for i, w in enumerate(self.weights)],
+        )
 
 
 def candidates(
@@ -171,11 +188,12 @@ def candidates(
     """Every usable sentence of the first passages, with its signals."""
     snapshot = found.snapshot
     analyzer = snapshot.lexical.analyzer
-    own = _Coverage(analyzer, question_terms)
-    carried = _Coverage(analyzer, context_terms) if context_terms else None
+    own = _Coverage.of(analyzer, question_terms)
+    carried = _Coverage.of(analyzer, context_terms) if context_terms else None
     query = found.query_vector
     top_fused = max((p.score for p in found.passages), default=0.0) or 1.0
     result: list[Candidate] = []
+    own_matches: list[dict[int, float]] = []
     for index, passage in enumerate(found.passages[:PASSAGES_CONSIDERED]):
         spans, vectors = snapshot.sentences.of_row(found.rows[index])
         count = len(spans)
@@ -187,6 +205,7 @@ def candidates(
                 continue
             present = sentence_terms(analyzer, text)
             matches = own.matches(present)
+            own_matches.append(matches)
             held = answer_type is not None and holds_as_quoted(answer_type, text, passage.date)
             lists = enumerates(text)
             result.append(
@@ -197,7 +216,6 @@ def candidates(
                     vectors[position],
                     {
                         "dense": float(dense[position]),
-                        "coverage": own.share(matches),
                         "term_share": sum(matches.values()) / max(len(own.words), 1),
                         "context_coverage": carried.share(carried.matches(present))
                         if carried
@@ -219,6 +237,9 @@ def candidates(
                     release_date=passage.date,
                 )
             )
+    focused = own.among(own_matches)
+    for c, matches in zip(result, own_matches, strict=True):
+        c.features["coverage"] = focused.share(matches)
     if result:
         best_dense = max(c.features["dense"] for c in result)
         best_coverage = max(c.features["coverage"] for c in result)
