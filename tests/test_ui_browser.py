@@ -14,6 +14,7 @@ from ui_fixtures import (
     DEVSET_QUESTION,
     FOLLOW_UP,
     HOSTILE_LINK,
+    HOSTILE_LINK_QUESTION,
     HOSTILE_QUESTION,
     HOSTILE_SCRIPT,
     SCHLAGLICHT_TXT,
@@ -161,18 +162,19 @@ def test_document_content_is_shown_as_text_and_never_runs(open_chat: OpenChat) -
     chat = open_chat()
     page = chat.page
     answer = chat.ask(HOSTILE_QUESTION)
-    excerpt = answer.locator(".quelle-auszug").first
-    expect(excerpt).to_contain_text(HOSTILE_SCRIPT)
-    expect(excerpt).to_contain_text(HOSTILE_LINK)
+    expect(answer.locator(".quelle-auszug").first).to_contain_text(HOSTILE_SCRIPT)
     expect(answer.locator("p").first).to_contain_text(HOSTILE_SCRIPT)
     expect(answer.locator(".quelle-kopf strong").first).to_contain_text(HOSTILE_SCRIPT)
+    linked = chat.ask(HOSTILE_LINK_QUESTION)  # quotes the sentence after the Markdown link
+    expect(linked.locator(".quelle-auszug").first).to_contain_text(HOSTILE_LINK)
     page.wait_for_timeout(500)  # give an injected onerror handler the time to fire
     assert chat.dialogs == []
     assert page.evaluate("window.__xss") is None
-    assert answer.locator("script, img, b, .katex").count() == 0
     assert page.locator('a[href^="javascript"]').count() == 0
-    hrefs = answer.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
-    assert hrefs and all(href.startswith(("ansicht/", "dokumente/")) for href in hrefs)
+    for shown in (answer, linked):
+        assert shown.locator("script, img, b, .katex").count() == 0
+        hrefs = shown.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        assert hrefs and all(href.startswith(("ansicht/", "dokumente/")) for href in hrefs)
 
 
 def _stored_vote(button: Locator, store: FeedbackStore, page: Page) -> dict[str, Any]:

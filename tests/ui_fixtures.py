@@ -58,6 +58,7 @@ FOLLOW_UP = "Und wann erschien das?"  # refused on its own, answered after DEVSE
 
 HOSTILE_DOCUMENT = "2019-02-01_foerderaufruf-zitronenfalter.txt"
 HOSTILE_QUESTION = "Wann startet der Förderaufruf Zitronenfalter?"
+HOSTILE_LINK_QUESTION = "Wie hoch ist die Fördersumme im Förderaufruf Zitronenfalter?"
 HOSTILE_SCRIPT = '<script>window.__xss=1;alert("xss")</script>'
 HOSTILE_LINK = "[das Antragsportal](javascript:alert(1))"
 HOSTILE_IMAGE = """<img src=x onerror="window.__xss=1;alert('img')">"""
