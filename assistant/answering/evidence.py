@@ -5,9 +5,9 @@ Every sentence of the first passages is a candidate unless it cannot be answer t
 (stored sentence vectors), coverage of the question's words (weighted by their rarity in the
 corpus and among the candidates, and as a plain share), the rank, fused score, dense and
 lexical score of its passage, whether it holds the kind of detail the question asks for, its
-position and its length. Every signal is a
-cosine, a share or a ratio to the best candidate or passage, never a raw score or a count
-of candidates, so it reads alike on an index of two documents and on one of thousands.
+position and its length. Every signal is a cosine, a share or a ratio to the best candidate
+or passage, never a raw score or a count of candidates, so it reads alike on an index of two
+documents and on one of thousands.
 """
 
 from __future__ import annotations
