@@ -118,10 +118,10 @@ def _logistic(x: np.ndarray, y: np.ndarray, names: Sequence[str], c: float) -> L
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
-    scaler = StandardScaler().fit(x)  # NaN (unknown) entries are left out of mean and scale
+    scaler = StandardScaler().fit(x)
     scale = np.where(scaler.scale_ > 1e-9, scaler.scale_, 1.0)
     fitted = LogisticRegression(C=c, class_weight="balanced", max_iter=2000).fit(
-        np.nan_to_num((x - scaler.mean_) / scale, nan=0.0), y
+        (x - scaler.mean_) / scale, y
     )
     return LogisticModel(
         list(names),

@@ -48,17 +48,6 @@ def test_unknown_signals_of_a_foreign_language_question_count_as_their_mean() ->
     assert set(unknown_features("en")) == set(LEXICAL_FEATURES) <= set(FEATURES)
 
 
-def test_an_unknown_evidence_signal_reads_as_its_mean_and_a_known_one_counts() -> None:
-    abstention = default_model().abstention
-    missing = EVIDENCE_FEATURES.index("missing_weight")
-    mean = np.asarray(abstention.mean, dtype=np.float64)[None, :]
-    unknown, absent = mean.copy(), mean.copy()
-    unknown[0, missing] = np.nan  # an English question's words are never in the corpus
-    absent[0, missing] = 1.0  # the weightiest German question word is absent
-    assert abstention.probability(unknown)[0] == pytest.approx(abstention.probability(mean)[0])
-    assert abstention.probability(absent)[0] < abstention.probability(mean)[0]
-
-
 def test_selection_puts_the_best_first_and_skips_near_duplicates() -> None:
     ranked = [
         _candidate("Die Konferenz fand am 7. März 2017 in Leipzig statt.", 0.9, [1, 0, 0]),

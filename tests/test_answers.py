@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import json
-import math
 import subprocess
 import sys
 
 import pytest
 from devset_index import DEVSET2_QUESTIONS, DEVSET_QUESTIONS, ROOT
 
-from assistant.answering.abstention import FEATURES as EVIDENCE_FEATURES
-from assistant.answering.abstention import WORD_SIGNALS, evidence_features
-from assistant.answering.model import default_model
-from assistant.answering.offline import weigh
 from assistant.documents import Turn
 from assistant.errors import InputError
 from assistant.evaluation import evaluate
@@ -31,7 +26,7 @@ FLOORS = {
         "fact_recall@5": 0.85,
         "answer_fact_coverage": 0.67,
         "citation_precision": 0.66,
-        "answered_when_answerable": 0.74,
+        "answered_when_answerable": 0.68,
         "refused_when_unanswerable": 0.55,
     },
     "devset2": {
@@ -40,8 +35,8 @@ FLOORS = {
         "fact_recall@5": 0.92,
         "answer_fact_coverage": 0.66,
         "citation_precision": 0.76,
-        "answered_when_answerable": 0.68,
-        "refused_when_unanswerable": 0.45,
+        "answered_when_answerable": 0.64,
+        "refused_when_unanswerable": 0.54,
     },
 }
 MAX_MEAN_ANSWER_LENGTH = 500
@@ -196,21 +191,3 @@ def test_question_words_are_not_mistaken_for_unknown_names(
 ) -> None:
     answer = assistant.ask(question)
     assert expected in answer.text, answer.text
-
-
-@pytest.mark.parametrize(
-    ("question", "read"),
-    [
-        ("Who gave the keynote at the 2017 strategy conference?", False),
-        ("Wer hielt die Keynote auf der Strategiekonferenz 2017?", True),
-    ],
-)
-def test_word_signals_of_the_evidence_are_read_only_in_the_corpus_language(
-    assistant: Assistant, question: str, read: bool
-) -> None:
-    standalone, found = assistant.retrieve(question)
-    evidence = weigh(standalone, found, default_model())
-    terms = found.snapshot.lexical.analyze(standalone.form.text)
-    features = evidence_features(standalone.form, found, terms, evidence.ranked)
-    for name in WORD_SIGNALS:
-        assert math.isnan(features[EVIDENCE_FEATURES.index(name)]) is not read

@@ -13,13 +13,12 @@ between the development sets than twenty (README, "Messwerte"). A missing kind o
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 
 from assistant.analysis import QueryTerms, word_weights, words
-from assistant.answering.evidence import CORPUS_LANGUAGE, Candidate
+from assistant.answering.evidence import Candidate
 from assistant.question import QuestionForm
 from assistant.retrieval import Retrieval
 
@@ -29,11 +28,6 @@ FEATURES = (
     "missing_weight",  # the weightiest question word absent from the first three passages
     "numbers_found",  # share of the question's numbers (years …) found in the first passages
 )
-# Signals that read the question's words, directly or through the sentence scorer. For a
-# question in another language than the corpus they cannot be read (the best sentence is
-# scored without its word signals, so its score is not comparable); they count as unknown,
-# the training mean, and the decision rests on meaning and numbers (README, "Messwerte").
-WORD_SIGNALS = ("best_score", "missing_weight")
 
 
 def evidence_features(
@@ -58,6 +52,4 @@ def evidence_features(
             len(asked_numbers & passage_words) / len(asked_numbers) if asked_numbers else 1.0
         ),
     }
-    if form.language != CORPUS_LANGUAGE:
-        values.update(dict.fromkeys(WORD_SIGNALS, math.nan))
     return np.asarray([values[name] for name in FEATURES], dtype=np.float64)

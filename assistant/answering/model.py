@@ -31,11 +31,10 @@ class LogisticModel:
     scale: list[float]
 
     def probability(self, matrix: np.ndarray, unknown: Sequence[str] = ()) -> np.ndarray:
-        """Probabilities for the rows of ``matrix``; ``unknown`` features and NaN entries
-        count as the mean."""
+        """Probabilities for the rows of ``matrix``; ``unknown`` features count as the mean."""
         if len(matrix) == 0:
             return np.zeros(0)
-        z = np.nan_to_num((matrix - np.asarray(self.mean)) / np.asarray(self.scale), nan=0.0)
+        z = (matrix - np.asarray(self.mean)) / np.asarray(self.scale)
         z[:, [self.features.index(name) for name in unknown]] = 0.0
         return 1.0 / (1.0 + np.exp(-(z @ np.asarray(self.coef) + self.intercept)))
 
