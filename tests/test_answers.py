@@ -191,3 +191,12 @@ def test_question_words_are_not_mistaken_for_unknown_names(
 ) -> None:
     answer = assistant.ask(question)
     assert expected in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the weather tomorrow in Leipzig?", "Wie wird das Wetter am Wochenende in Leipzig?"],
+)
+def test_an_off_topic_question_is_not_answered(assistant: Assistant, question: str) -> None:
+    answer = assistant.ask(question)
+    assert not answer.answered, answer.text
