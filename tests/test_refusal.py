@@ -93,6 +93,7 @@ def test_ordinary_sentences_are_not_taken_for_prompt_injection(text: str) -> Non
         "15.05.2018 – Meldung aus dem Bereich Innovation und Technik",  # dateline
         "Tabelle 2: In Zwickau gefertigte Elektromodelle (Stand Oktober 2023)",  # caption
         "Abb. 3: Beschäftigte der sächsischen Industrie nach Branchen 2016 bis 2018",  # caption
+        "Quelle: Statistisches Landesamt des Freistaates Sachsen; eigene Rundung.",  # source note
         "2.2 Betriebe, Beschäftigte und Umsatz der sächsischen Industrie 2014 bis 2016",  # heading
         "Und welche Rahmenbedingungen braucht eine erfolgreiche Industrie künftig?",  # question
         "Warum eine Industriestrategie?",  # a question as heading
@@ -113,6 +114,8 @@ def test_non_sentences_are_never_answer_text(text: str) -> None:
         "„Was muss die Politik tun?“, fragte Dulig zum Auftakt der Konferenz.",  # quoted question
         "Die Frage, wie es nach 2025 weitergeht, beantwortet die Strategie nicht.",
         "Die Redaktion des Berichts lag bei der Geschäftsstelle in Dresden.",
+        "Die Quelle des Wachstums ist die Industrie: Sie trägt ein Viertel der Wertschöpfung.",
+        "Als Quelle nennt die Studie das Statistische Landesamt des Freistaates Sachsen.",
     ],
 )
 def test_sentences_about_tables_or_after_a_number_are_no_captions_or_headings(text: str) -> None:

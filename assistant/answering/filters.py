@@ -18,9 +18,11 @@ _MIN_WORDS_UNPUNCTUATED = 8  # a headline or list line without a full stop still
 _TABLE_OF_CONTENTS = re.compile(
     r"(\.\s?){4,}|…{2,}|_{4,}|^\s*(\d+(\.\d+)*\.?\s+)?[^.!?]{3,80}\s\d{1,3}\s*$"
 )
-# A table's or figure's caption names what it shows and states nothing itself.
+# A table's or figure's caption names what it shows, its source note where the figures come
+# from ("Quelle: Statistisches Landesamt …"); neither states anything itself.
 _CAPTION = re.compile(
-    r"^\s*(Tabelle|Tab\.|Abbildung|Abb\.|Grafik|Schaubild|Übersicht|Table|Figure|Fig\.)\s*\d+[.:]"
+    r"^\s*(Tabelle|Tab\.|Abbildung|Abb\.|Grafik|Schaubild|Übersicht|Table|Figure|Fig\.)\s*\d+[.:]|"
+    r"^\s*(Quellen?|Datenquellen?|Source)\s*:"
 )
 # A document's own question ("Warum eine Industriestrategie?", "Und welche Rahmenbedingungen
 # braucht …?") states nothing; a question quoted inside a sentence ("„Was tun?“, fragte er.") is
